@@ -8,7 +8,8 @@
 //!
 //! ## Writing an engine
 //!
-//! 1. Make a `cdylib` crate that depends on `edp-plugin-api` (and nothing else is required):
+//! 1. Make a `cdylib` crate that depends on `edp-plugin-api` (nothing else is required: it
+//!    re-exports `serde_json` and `tracing`):
 //!
 //!    ```toml
 //!    [lib]
@@ -146,6 +147,10 @@ pub use types::{
 
 /// abi_stable, re-exported so plugins and the host use the very same version.
 pub use abi_stable;
+/// serde_json, re-exported for config schemas and JSON payloads.
+pub use serde_json;
+/// tracing, re-exported: an engine's `tracing` events reach the host's log through the SDK.
+pub use tracing;
 
 /// Exports a [`Plugin`] as this library's engine: generates the root-module symbol the host
 /// loads, with every entry point behind the SDK's panic guard. Call it once per library.

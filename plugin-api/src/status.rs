@@ -76,6 +76,12 @@ impl JobStatus {
         self.0
     }
 
+    /// The status with this code, known to this API version or not. A plugin built against a
+    /// later API may send codes this host does not know; the host rejects them as invalid.
+    pub const fn from_raw(code: u8) -> Self {
+        Self(code)
+    }
+
     /// The status with this code, if this version of the API knows it.
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.0 == code)

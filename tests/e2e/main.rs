@@ -1,1 +1,10 @@
-//! e2e
+//! End-to-end tests: real engine libraries built with cargo, loaded by the host at run time,
+//! and the real `edp-host` binary.
+
+mod cli;
+mod faults;
+mod local_engine;
+mod logging;
+mod routing;
+mod support;
+mod third_party;

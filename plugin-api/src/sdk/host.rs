@@ -13,7 +13,10 @@ pub struct Host {
 }
 
 impl Host {
-    pub(crate) fn new(services: HostServicesArc) -> Self {
+    /// Wraps host services. The host does this for every engine it builds; tests of an engine
+    /// can do it with their own `HostServices` implementation
+    /// (`HostServices_TO::from_value(my_services, TD_Opaque)`).
+    pub fn new(services: HostServicesArc) -> Self {
         Self { services }
     }
 

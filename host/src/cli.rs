@@ -1,0 +1,166 @@
+//! The subcommands: `plugins list`, `plugins check`, `routes explain`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Parser, Subcommand};
+use edp_host::config::Config;
+use edp_host::context::Detached;
+use edp_host::plugins::{EngineOrigin, EngineRegistry, EngineState, PluginDescription, PluginLibrary};
+use edp_host::routing::{RouteQuery, RouteTable, engine_status};
+use edp_plugin_api::JobType;
+
+/// The edp host: runs data-processing jobs through engine plugins.
+#[derive(Debug, Parser)]
+#[command(name = "edp-host", version, about)]
+pub(crate) struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "plugins.toml")]
+    config: PathBuf,
+    /// The data directory; overrides `[host] data_dir`.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Engine plugins.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+    /// Routes from cluster types to engines.
+    #[command(subcommand)]
+    Routes(RoutesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginsCommand {
+    /// Every configured or discovered engine, loaded or with the reason it is not.
+    List,
+    /// Load one library outside any configuration and print what it declares.
+    Check {
+        /// The library file.
+        library: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RoutesCommand {
+    /// Which engine a job gets, and why.
+    Explain {
+        /// Cluster type (Sahara's provisioning plugin name), e.g. `vanilla`.
+        #[arg(long)]
+        cluster_type: String,
+        /// The cluster type's version, e.g. `2.7.1`.
+        #[arg(long)]
+        version: Option<String>,
+        /// Job type, e.g. `MapReduce.Streaming`.
+        #[arg(long)]
+        job_type: String,
+    },
+}
+
+/// Runs the command.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Plugins(PluginsCommand::Check { library }) => Ok(check(library)),
+        Command::Plugins(PluginsCommand::List) => {
+            let (_, registry) = load(&cli)?;
+            print!("{}", list(&registry));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Routes(RoutesCommand::Explain { cluster_type, version, job_type }) => {
+            let job_type: JobType = job_type.parse()?;
+            let (config, registry) = load(&cli)?;
+            let table = RouteTable::build(&config.routes, &registry).map_err(|errors| {
+                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow!("{} error(s) in the routes:\n  {}", lines.len(), lines.join("\n  "))
+            })?;
+            let query = RouteQuery { cluster_type, version: version.as_deref(), job_type };
+            let explanation = table.explain(&query);
+            print!("{explanation}");
+            match &explanation.outcome {
+                Ok(route) => {
+                    println!("engine status: {}", engine_status(registry.slot(&route.engine)));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(_) => Ok(ExitCode::FAILURE),
+            }
+        }
+    }
+}
+
+fn load(cli: &Cli) -> anyhow::Result<(Config, EngineRegistry)> {
+    let mut config = Config::load(&cli.config)?;
+    if let Some(data_dir) = &cli.data_dir {
+        config.host.data_dir.clone_from(data_dir);
+    }
+    let registry = EngineRegistry::load(&config, Arc::new(Detached)).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow!("cannot load the engines:\n  {}", lines.join("\n  "))
+    });
+    registry.map(|registry| (config, registry)).with_context(|| format!("with configuration {}", cli.config.display()))
+}
+
+fn check(library: &std::path::Path) -> ExitCode {
+    match PluginLibrary::open(library) {
+        Ok(plugin) => {
+            print!("{}", describe(&plugin.description));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("{}: {err}", library.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn describe(description: &PluginDescription) -> String {
+    let job_types: Vec<&str> = description.job_types.iter().map(|t| t.as_str()).collect();
+    let capabilities = description.capabilities.names();
+    let mut text = String::new();
+    let _ = writeln!(text, "name:          {}", description.name);
+    let _ = writeln!(text, "version:       {}", description.version);
+    let _ = writeln!(text, "api version:   {} (edp-plugin-api {})", description.api_version, description.abi_version);
+    let _ = writeln!(text, "description:   {}", description.description);
+    let _ = writeln!(text, "job types:     {}", job_types.join(", "));
+    let _ = writeln!(text, "capabilities:  {}", if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") });
+    let _ = writeln!(text, "library:       {}", description.library.display());
+    let _ = writeln!(text, "config schema: {}", description.config_schema);
+    text
+}
+
+fn list(registry: &EngineRegistry) -> String {
+    let mut text = String::new();
+    for slot in registry.slots() {
+        let origin = match slot.origin {
+            EngineOrigin::Configured => "configured",
+            EngineOrigin::Discovered => "discovered",
+        };
+        let state = match &slot.state {
+            EngineState::Loaded(_) => "loaded".to_owned(),
+            EngineState::Failed(error) => format!("not loaded: {error}"),
+        };
+        let _ = writeln!(text, "{} ({origin}): {state}", slot.name);
+        if let Some(description) = &slot.description {
+            let job_types: Vec<&str> = description.job_types.iter().map(|t| t.as_str()).collect();
+            let capabilities = description.capabilities.names();
+            let _ = writeln!(text, "  version {}, api {}, job types: {}", description.version, description.api_version, job_types.join(", "));
+            let _ = writeln!(text, "  capabilities: {}", if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") });
+        }
+        if let Some(library) = &slot.library {
+            let _ = writeln!(text, "  library: {}", library.display());
+        }
+    }
+    for skipped in registry.skipped() {
+        let _ = writeln!(text, "skipped {}: {}", skipped.path.display(), skipped.error);
+    }
+    if text.is_empty() {
+        text.push_str("no engines: add plugin_dirs under [host] or [engines.NAME] entries to plugins.toml\n");
+    }
+    text
+}

@@ -1,0 +1,1 @@
+//! The local engine through the host: placeholder until the engine lands.
