@@ -128,7 +128,11 @@ fn describe(description: &PluginDescription) -> String {
     let _ = writeln!(text, "api version:   {} (edp-plugin-api {})", description.api_version, description.abi_version);
     let _ = writeln!(text, "description:   {}", description.description);
     let _ = writeln!(text, "job types:     {}", job_types.join(", "));
-    let _ = writeln!(text, "capabilities:  {}", if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") });
+    let _ = writeln!(
+        text,
+        "capabilities:  {}",
+        if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") }
+    );
     let _ = writeln!(text, "library:       {}", description.library.display());
     let _ = writeln!(text, "config schema: {}", description.config_schema);
     text
@@ -149,8 +153,18 @@ fn list(registry: &EngineRegistry) -> String {
         if let Some(description) = &slot.description {
             let job_types: Vec<&str> = description.job_types.iter().map(|t| t.as_str()).collect();
             let capabilities = description.capabilities.names();
-            let _ = writeln!(text, "  version {}, api {}, job types: {}", description.version, description.api_version, job_types.join(", "));
-            let _ = writeln!(text, "  capabilities: {}", if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") });
+            let _ = writeln!(
+                text,
+                "  version {}, api {}, job types: {}",
+                description.version,
+                description.api_version,
+                job_types.join(", ")
+            );
+            let _ = writeln!(
+                text,
+                "  capabilities: {}",
+                if capabilities.is_empty() { "none".into() } else { capabilities.join(", ") }
+            );
         }
         if let Some(library) = &slot.library {
             let _ = writeln!(text, "  library: {}", library.display());

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use edp_plugin_api::{Capabilities, Engine, EngineError, ErrorKind, HealthReport, JobExecution, JobStatus, RunOutcome, StatusReport};
+use edp_plugin_api::{
+    Capabilities, Engine, EngineError, ErrorKind, HealthReport, JobExecution, JobStatus, RunOutcome, StatusReport,
+};
 use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
@@ -108,6 +110,11 @@ impl EngineHandle {
         &self.name
     }
 
+    /// The engine behind the handle, for synchronous callers that bring their own timeout.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
     /// What the plugin declares.
     pub fn description(&self) -> &PluginDescription {
         &self.description
@@ -159,9 +166,13 @@ impl EngineHandle {
 
     /// Sahara's config hints for a job type.
     pub async fn get_possible_job_config(&self, job_type: String) -> Result<Option<Value>, EngineCallError> {
-        let hints = self.call("get_possible_job_config", move |engine| engine.get_possible_job_config(&job_type)).await?;
+        let hints =
+            self.call("get_possible_job_config", move |engine| engine.get_possible_job_config(&job_type)).await?;
         hints
-            .map(|text| serde_json::from_str(&text).map_err(|err| self.invalid("get_possible_job_config", format!("hints are not JSON: {err}"))))
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|err| self.invalid("get_possible_job_config", format!("hints are not JSON: {err}")))
+            })
             .transpose()
     }
 
@@ -186,7 +197,10 @@ impl EngineHandle {
                 tracing::warn!(engine = %self.name, verb, timeout_secs = timeout.as_secs_f64(), "engine call timed out; its thread is abandoned");
                 Err(EngineCallError::TimedOut { engine: self.name.to_string(), verb, timeout })
             }
-            Ok(Err(join_error)) => Err(self.failed(verb, EngineError::new(ErrorKind::PANICKED, format!("the host's adapter failed: {join_error}")))),
+            Ok(Err(join_error)) => Err(self.failed(
+                verb,
+                EngineError::new(ErrorKind::PANICKED, format!("the host's adapter failed: {join_error}")),
+            )),
             Ok(Ok(result)) => result.map_err(|error| {
                 if error.kind == ErrorKind::PANICKED {
                     tracing::error!(engine = %self.name, verb, %error, "engine panicked; the host carries on");
@@ -196,7 +210,12 @@ impl EngineHandle {
         }
     }
 
-    fn require(&self, verb: &'static str, capability: Capabilities, capability_name: &'static str) -> Result<(), EngineCallError> {
+    fn require(
+        &self,
+        verb: &'static str,
+        capability: Capabilities,
+        capability_name: &'static str,
+    ) -> Result<(), EngineCallError> {
         if self.description.capabilities.contains(capability) {
             Ok(())
         } else {
@@ -213,7 +232,11 @@ impl EngineHandle {
     }
 
     fn check_status(&self, verb: &'static str, status: JobStatus) -> Result<JobStatus, EngineCallError> {
-        if status.is_known() { Ok(status) } else { Err(self.invalid(verb, format!("unknown status code {}", status.code()))) }
+        if status.is_known() {
+            Ok(status)
+        } else {
+            Err(self.invalid(verb, format!("unknown status code {}", status.code())))
+        }
     }
 
     fn check_object(&self, verb: &'static str, what: &str, text: &str) -> Result<Map<String, Value>, EngineCallError> {
@@ -224,11 +247,19 @@ impl EngineHandle {
         }
     }
 
-    fn check_report(&self, verb: &'static str, report: Option<StatusReport>) -> Result<Option<EngineStatus>, EngineCallError> {
+    fn check_report(
+        &self,
+        verb: &'static str,
+        report: Option<StatusReport>,
+    ) -> Result<Option<EngineStatus>, EngineCallError> {
         report
             .map(|report| {
                 let status = self.check_status(verb, report.status)?;
-                let info = if report.info.trim().is_empty() { Map::new() } else { self.check_object(verb, "info", &report.info)? };
+                let info = if report.info.trim().is_empty() {
+                    Map::new()
+                } else {
+                    self.check_object(verb, "info", &report.info)?
+                };
                 Ok(EngineStatus { status, info })
             })
             .transpose()

@@ -74,7 +74,11 @@ impl RouteTable {
                 errors.push(ConfigError {
                     position: route.engine_position.clone(),
                     subject,
-                    message: format!("unknown engine `{}` (engines: {})", route.engine, if known.is_empty() { "none".into() } else { known.join(", ") }),
+                    message: format!(
+                        "unknown engine `{}` (engines: {})",
+                        route.engine,
+                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                    ),
                 });
                 continue;
             };
@@ -84,7 +88,11 @@ impl RouteTable {
                         errors.push(ConfigError {
                             position: route.position.clone(),
                             subject: subject.clone(),
-                            message: format!("engine `{}` does not run {job_type} jobs (it runs: {})", route.engine, job_type_list(&description.job_types)),
+                            message: format!(
+                                "engine `{}` does not run {job_type} jobs (it runs: {})",
+                                route.engine,
+                                job_type_list(&description.job_types)
+                            ),
                         });
                     }
                 }
@@ -132,15 +140,15 @@ fn job_type_list(job_types: &[JobType]) -> String {
 }
 
 fn verdict(route: &RouteSpec, query: &RouteQuery<'_>) -> Verdict {
-    if let ClusterTypeMatch::Exactly(cluster_type) = &route.cluster_type {
-        if cluster_type != query.cluster_type {
-            return Verdict::Skipped(format!("cluster type is `{}`, not `{cluster_type}`", query.cluster_type));
-        }
+    if let ClusterTypeMatch::Exactly(cluster_type) = &route.cluster_type
+        && cluster_type != query.cluster_type
+    {
+        return Verdict::Skipped(format!("cluster type is `{}`, not `{cluster_type}`", query.cluster_type));
     }
-    if let Some(job_types) = &route.job_types {
-        if !job_types.iter().any(|t| t.covers(query.job_type)) {
-            return Verdict::Skipped(format!("job type {} is not in {}", query.job_type, job_type_list(job_types)));
-        }
+    if let Some(job_types) = &route.job_types
+        && !job_types.iter().any(|t| t.covers(query.job_type))
+    {
+        return Verdict::Skipped(format!("job type {} is not in {}", query.job_type, job_type_list(job_types)));
     }
     if let Some(requirement) = &route.versions {
         let Some(text) = query.version else {

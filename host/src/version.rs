@@ -72,7 +72,9 @@ impl FromStr for Version {
         text.split('.')
             .map(|part| {
                 part.parse::<u64>().map_err(|_| {
-                    VersionError(format!("`{text}` is not a numeric version (expected numbers separated by dots, like 2.7.1)"))
+                    VersionError(format!(
+                        "`{text}` is not a numeric version (expected numbers separated by dots, like 2.7.1)"
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -173,7 +175,9 @@ impl FromStr for VersionReq {
         let mut req = VersionReq::any();
         req.text = text.trim().to_owned();
         if req.text.is_empty() {
-            return Err(VersionError("a version requirement cannot be empty (leave `versions` out to match every version)".into()));
+            return Err(VersionError(
+                "a version requirement cannot be empty (leave `versions` out to match every version)".into(),
+            ));
         }
         for comparator in text.split(',').map(str::trim) {
             let (lower, upper) = parse_comparator(comparator)?;

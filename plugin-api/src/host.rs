@@ -104,7 +104,8 @@ pub trait HostServices: Send + Sync + Clone + 'static {
     /// Wall-clock time in milliseconds since the Unix epoch, as the host sees it.
     fn now_millis(&self) -> i64;
 
-    /// A directory this engine instance owns for its files (work directories, state). It exists.
+    /// A directory this engine instance owns for its files (work directories, state). It exists
+    /// and persists across host restarts.
     #[sabi(last_prefix_field)]
     fn work_dir(&self) -> RString;
 }

@@ -31,8 +31,7 @@ impl JobConfigs {
         if json.trim().is_empty() || json.trim() == "null" {
             return Ok(Self::default());
         }
-        serde_json::from_str(json)
-            .map_err(|err| EngineError::invalid_job(format!("job_configs is not valid: {err}")))
+        serde_json::from_str(json).map_err(|err| EngineError::invalid_job(format!("job_configs is not valid: {err}")))
     }
 
     /// A configuration property as text (numbers and booleans in their JSON spelling).
@@ -52,6 +51,11 @@ impl JobConfigs {
 }
 
 impl JobExecution {
+    /// The engine's job id, if the job was launched.
+    pub fn engine_job_id_str(&self) -> Option<&str> {
+        self.engine_job_id.as_ref().map(|id| id.as_str()).into_option()
+    }
+
     /// This execution's [`JobConfigs`].
     pub fn configs(&self) -> Result<JobConfigs, EngineError> {
         JobConfigs::parse(&self.job_configs)

@@ -100,10 +100,7 @@ impl FromStr for JobType {
     type Err = UnknownJobType;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == text)
-            .ok_or_else(|| UnknownJobType(text.to_owned()))
+        Self::ALL.into_iter().find(|t| t.as_str() == text).ok_or_else(|| UnknownJobType(text.to_owned()))
     }
 }
 

@@ -114,8 +114,12 @@
 //!   returns [`RunOutcome::killed_before_launch`] on `TOBEKILLED`.
 //! - The job execution id is stable across host restarts: an engine can tag its job with it so
 //!   that a second `run_job` for the same id does not launch twice.
-//! - `get_job_status` and `cancel_job` must work from the [`JobExecution`] alone (its
-//!   `engine_job_id`, `extra` and `engine_info`): the host may have restarted since launch.
+//! - `get_job_status` and `cancel_job` must work from the [`JobExecution`] (its
+//!   `engine_job_id`, `extra` and `engine_info`) and what the engine keeps in
+//!   [`Host::work_dir`], which persists: the host may have restarted since launch.
+//! - Threads an engine starts itself should enter [`Host::log_scope`], so their log lines are
+//!   tagged with the right engine when one library serves several engines.
+//! - [`Host::from_services`] lets an engine's own tests drive it without a host.
 //! - Optional verbs are called only when the matching [`Capabilities`] bit is declared.
 
 // abi_stable's derives and `#[sabi_trait]` expand to `unsafe impl`s and unsafe blocks, and to
@@ -141,8 +145,8 @@ pub use module::{API_VERSION, EngineModule, EngineModuleRef};
 pub use sdk::{Engine, Host, LogScope, Plugin, PluginManifest, parse_config};
 pub use status::{JobStatus, UnknownStatus};
 pub use types::{
-    Capabilities, ClusterRecord, DataSource, HealthReport, HealthState, JobBinary, JobExecution,
-    JobTemplate, PluginInfo, RunOutcome, StatusReport,
+    Capabilities, ClusterRecord, DataSource, HealthReport, HealthState, JobBinary, JobExecution, JobTemplate,
+    PluginInfo, RunOutcome, StatusReport,
 };
 
 /// abi_stable, re-exported so plugins and the host use the very same version.

@@ -27,8 +27,7 @@ pub struct EngineModule {
 
     /// Build an engine from its plugins.toml table (as JSON text) and the host's services.
     #[sabi(last_prefix_field)]
-    pub new_engine:
-        extern "C" fn(config_json: RStr<'_>, host: HostServicesArc) -> RResult<JobEngineBox, EngineError>,
+    pub new_engine: extern "C" fn(config_json: RStr<'_>, host: HostServicesArc) -> RResult<JobEngineBox, EngineError>,
 }
 
 impl RootModule for EngineModuleRef {

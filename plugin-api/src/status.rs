@@ -60,13 +60,8 @@ impl JobStatus {
     ];
 
     /// The statuses that never change again.
-    pub const TERMINAL: [Self; 5] = [
-        Self::DONEWITHERROR,
-        Self::FAILED,
-        Self::KILLED,
-        Self::SUCCEEDED,
-        Self::SUSPENDFAILED,
-    ];
+    pub const TERMINAL: [Self; 5] =
+        [Self::DONEWITHERROR, Self::FAILED, Self::KILLED, Self::SUCCEEDED, Self::SUSPENDFAILED];
 
     /// The statuses from which a job can be suspended.
     pub const SUSPENDIBLE: [Self; 2] = [Self::PREP, Self::RUNNING];
@@ -156,10 +151,7 @@ impl FromStr for JobStatus {
 
     /// Parses Sahara's status names. Case matters, as in Sahara since bug 1329526.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.name() == Some(text))
-            .ok_or_else(|| UnknownStatus(text.to_owned()))
+        Self::ALL.into_iter().find(|status| status.name() == Some(text)).ok_or_else(|| UnknownStatus(text.to_owned()))
     }
 }
 

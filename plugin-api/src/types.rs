@@ -144,11 +144,7 @@ impl RunOutcome {
 
     /// A job that was not launched because a cancel arrived first.
     pub fn killed_before_launch() -> Self {
-        Self {
-            engine_job_id: ROption::RNone,
-            status: ROption::RSome(JobStatus::KILLED),
-            extra: ROption::RNone,
-        }
+        Self { engine_job_id: ROption::RNone, status: ROption::RSome(JobStatus::KILLED), extra: ROption::RNone }
     }
 
     /// The same outcome with `extra` (a JSON object) attached.

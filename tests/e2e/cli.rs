@@ -10,7 +10,14 @@ fn root_config() -> String {
 fn plugins_list_on_the_root_config_shows_local_and_mock_loaded() {
     support::engine_libraries();
     let data = tempfile::tempdir().expect("temp dir");
-    let output = support::edp_host(&["--config", &root_config(), "--data-dir", data.path().to_str().expect("utf-8"), "plugins", "list"]);
+    let output = support::edp_host(&[
+        "--config",
+        &root_config(),
+        "--data-dir",
+        data.path().to_str().expect("utf-8"),
+        "plugins",
+        "list",
+    ]);
     let text = support::text(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("local (configured): loaded"), "{text}");
@@ -24,8 +31,18 @@ fn routes_explain_on_the_root_config_picks_the_default_route() {
     support::engine_libraries();
     let data = tempfile::tempdir().expect("temp dir");
     let output = support::edp_host(&[
-        "--config", &root_config(), "--data-dir", data.path().to_str().expect("utf-8"),
-        "routes", "explain", "--cluster-type", "vanilla", "--version", "2.7.1", "--job-type", "Shell",
+        "--config",
+        &root_config(),
+        "--data-dir",
+        data.path().to_str().expect("utf-8"),
+        "routes",
+        "explain",
+        "--cluster-type",
+        "vanilla",
+        "--version",
+        "2.7.1",
+        "--job-type",
+        "Shell",
     ]);
     let text = support::text(&output);
     assert!(output.status.success(), "{text}");
@@ -44,10 +61,15 @@ fn plugins_check_refuses_files_that_are_not_plugins_with_the_typed_reason() {
     assert!(text.contains("not an edp plugin: not a loadable shared library"), "{text}");
 
     // A real shared library without edp's root module: the host binary's own dependency, libc.
-    let libc = ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6", "/usr/lib64/libc.so.6"]
-        .into_iter()
-        .find(|path| std::path::Path::new(path).exists())
-        .expect("libc.so.6 exists on a Linux machine");
+    let libc = [
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib64/libc.so.6",
+        "/usr/lib64/libc.so.6",
+    ]
+    .into_iter()
+    .find(|path| std::path::Path::new(path).exists())
+    .expect("libc.so.6 exists on a Linux machine");
     let output = support::edp_host(&["plugins", "check", libc]);
     assert_eq!(output.status.code(), Some(1));
     let text = support::text(&output);
@@ -80,12 +102,25 @@ fn a_route_to_an_unknown_engine_is_an_error_at_its_position() {
     let plugin_dir = support::engine_libraries();
     let config = support::write_config(
         dir.path(),
-        &format!("[host]\nplugin_dirs = [{:?}]\n\n[[routes]]\ncluster_type = \"spark\"\nengine = \"sparky\"\n", plugin_dir.display().to_string()),
+        &format!(
+            "[host]\nplugin_dirs = [{:?}]\n\n[[routes]]\ncluster_type = \"spark\"\nengine = \"sparky\"\n",
+            plugin_dir.display().to_string()
+        ),
     );
     let output = support::edp_host(&[
-        "--config", config.to_str().expect("utf-8"), "routes", "explain", "--cluster-type", "spark", "--job-type", "Spark",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "routes",
+        "explain",
+        "--cluster-type",
+        "spark",
+        "--job-type",
+        "Spark",
     ]);
     assert_eq!(output.status.code(), Some(1));
     let text = support::text(&output);
-    assert!(text.contains(&format!("{}:6:10: route #1: unknown engine `sparky` (engines: local, mock)", config.display())), "{text}");
+    assert!(
+        text.contains(&format!("{}:6:10: route #1: unknown engine `sparky` (engines: local, mock)", config.display())),
+        "{text}"
+    );
 }

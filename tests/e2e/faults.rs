@@ -111,8 +111,12 @@ fn garbage_answers_are_refused_not_passed_on() {
     let runtime = support::runtime();
     let job = support::job("je-1", "Pig", "t", json!({}), &[]);
     let err = runtime.block_on(liar.run_job(job.clone())).expect_err("garbage");
-    assert!(matches!(&err, EngineCallError::InvalidAnswer { reason, .. } if reason.contains("unknown status code 250")), "{err}");
-    let err = runtime.block_on(liar.get_job_status(support::launched(job, Some("mock-je-1-0".into())))).expect_err("garbage");
+    assert!(
+        matches!(&err, EngineCallError::InvalidAnswer { reason, .. } if reason.contains("unknown status code 250")),
+        "{err}"
+    );
+    let err =
+        runtime.block_on(liar.get_job_status(support::launched(job, Some("mock-je-1-0".into())))).expect_err("garbage");
     assert!(matches!(&err, EngineCallError::InvalidAnswer { .. }), "{err}");
 }
 
@@ -139,9 +143,15 @@ fn an_engine_that_panics_or_fails_while_starting_is_reported_and_the_others_load
         EngineState::Loaded(_) => None,
         EngineState::Failed(error) => Some(error.clone()),
     };
-    assert!(matches!(state("boom"), Some(PluginLoadError::InitPanicked { reason }) if reason.contains("told to panic in new_engine")));
-    assert!(matches!(state("nope"), Some(PluginLoadError::InitFailed { reason }) if reason.contains("told to fail in new_engine")));
-    assert!(matches!(state("typo"), Some(PluginLoadError::InitFailed { reason }) if reason.contains("unknown field `scrip`")));
+    assert!(
+        matches!(state("boom"), Some(PluginLoadError::InitPanicked { reason }) if reason.contains("told to panic in new_engine"))
+    );
+    assert!(
+        matches!(state("nope"), Some(PluginLoadError::InitFailed { reason }) if reason.contains("told to fail in new_engine"))
+    );
+    assert!(
+        matches!(state("typo"), Some(PluginLoadError::InitFailed { reason }) if reason.contains("unknown field `scrip`"))
+    );
     assert!(matches!(state("missing"), Some(PluginLoadError::NotFound { .. })));
     assert_eq!(state("mock"), None);
     assert_eq!(state("local"), None);

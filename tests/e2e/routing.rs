@@ -56,7 +56,8 @@ engine = "local"
     assert_eq!(engine_for(&table, "cdh", Some("5.11"), JobType::Java).as_deref(), Some("local"));
     assert_eq!(engine_for(&table, "vanilla", None, JobType::Hive).as_deref(), Some("mock"));
 
-    let explanation = table.explain(&RouteQuery { cluster_type: "vanilla", version: Some("1.6"), job_type: JobType::Pig });
+    let explanation =
+        table.explain(&RouteQuery { cluster_type: "vanilla", version: Some("1.6"), job_type: JobType::Pig });
     let text = explanation.to_string();
     assert!(text.contains("version 1.6 does not meet >=1.10"), "{text}");
     assert!(text.contains("job type Pig is not in Shell"), "{text}");
@@ -73,7 +74,8 @@ fn without_a_default_route_an_unrouted_job_has_no_engine() {
 
 #[test]
 fn a_route_listing_a_job_type_its_engine_does_not_run_is_refused() {
-    let errors = table("[[routes]]\ncluster_type = \"spark\"\njob_types = [\"Spark\"]\nengine = \"local\"\n").expect_err("local does not run Spark");
+    let errors = table("[[routes]]\ncluster_type = \"spark\"\njob_types = [\"Spark\"]\nengine = \"local\"\n")
+        .expect_err("local does not run Spark");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("route #1: engine `local` does not run Spark jobs (it runs: "), "{errors:?}");
 }

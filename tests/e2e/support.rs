@@ -41,7 +41,11 @@ pub(crate) fn engine_libraries() -> PathBuf {
                 command.arg("--release");
             }
             let output = command.output().expect("run cargo build");
-            assert!(output.status.success(), "building the engines failed:\n{}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "building the engines failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             profile_dir
         })
         .clone()
@@ -124,7 +128,11 @@ impl MemoryContext {
                 .enumerate()
                 .map(|(index, (name, bytes))| {
                     let binary_id = format!("{id}-{prefix}-{index}");
-                    let binary = JobBinary { id: binary_id.clone().into(), name: (*name).into(), url: format!("internal-db://{binary_id}").into() };
+                    let binary = JobBinary {
+                        id: binary_id.clone().into(),
+                        name: (*name).into(),
+                        url: format!("internal-db://{binary_id}").into(),
+                    };
                     lock(&self.binaries).insert(binary_id.clone(), (binary, bytes.to_vec()));
                     RString::from(binary_id)
                 })
@@ -188,7 +196,13 @@ impl EngineContext for MemoryContext {
 }
 
 /// A job execution of `job_type` with `configs` (Sahara's `configs` object) and `args`.
-pub(crate) fn job(id: &str, job_type: &str, template_id: &str, configs: serde_json::Value, args: &[&str]) -> JobExecution {
+pub(crate) fn job(
+    id: &str,
+    job_type: &str,
+    template_id: &str,
+    configs: serde_json::Value,
+    args: &[&str],
+) -> JobExecution {
     let job_configs = serde_json::json!({"configs": configs, "params": {}, "args": args});
     JobExecution {
         id: id.into(),

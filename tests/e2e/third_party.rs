@@ -77,7 +77,8 @@ fn write_engine_crate(dir: &Path, package: &str, engine_name: &str, api_dir: &Pa
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).expect("write manifest");
     std::fs::write(dir.join("src/lib.rs"), ACME_ENGINE).expect("write source");
-    std::fs::write(dir.join(".cargo/config.toml"), format!("[env]\nACME_ENGINE_NAME = \"{engine_name}\"\n")).expect("write env");
+    std::fs::write(dir.join(".cargo/config.toml"), format!("[env]\nACME_ENGINE_NAME = \"{engine_name}\"\n"))
+        .expect("write env");
     // Pin the dependencies to the versions the workspace was tested with.
     std::fs::copy(support::workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
 }
@@ -185,7 +186,10 @@ fn a_third_party_engine_dropped_in_a_plugin_directory_is_discovered_routed_and_c
     assert!(
         skipped.contains(&(
             support::libloading_name("acme_next_engine"),
-            PluginLoadError::IncompatibleApi { expected: "edp-plugin-api 0.1.0".into(), found: "edp-plugin-api 1.0.0".into() }
+            PluginLoadError::IncompatibleApi {
+                expected: "edp-plugin-api 0.1.0".into(),
+                found: "edp-plugin-api 1.0.0".into()
+            }
         )),
         "{skipped:?}"
     );
@@ -193,7 +197,10 @@ fn a_third_party_engine_dropped_in_a_plugin_directory_is_discovered_routed_and_c
     match &odd.1 {
         PluginLoadError::LayoutMismatch { summary } => {
             assert!(!summary.contains('\n') && summary.len() < 400, "one-line summary: {summary}");
-            assert!(summary.starts_with("incompatible type size (expected 128, found 136) in EngineModule"), "{summary}");
+            assert!(
+                summary.starts_with("incompatible type size (expected ") && summary.contains(") in EngineModule > "),
+                "{summary}"
+            );
             assert!(summary.ends_with("> DataSource"), "the summary names the type that changed: {summary}");
         }
         other => panic!("expected a layout mismatch, got {other}"),
@@ -221,7 +228,9 @@ fn a_third_party_engine_dropped_in_a_plugin_directory_is_discovered_routed_and_c
 
     // The cancel handshake: a job cancelled before launch is reported KILLED, not launched.
     context.set_status("je-2", JobStatus::TOBEKILLED);
-    let launch = runtime.block_on(engine.run_job(support::job("je-2", "Pig", "t-1", serde_json::json!({}), &[]))).expect("answered");
+    let launch = runtime
+        .block_on(engine.run_job(support::job("je-2", "Pig", "t-1", serde_json::json!({}), &[])))
+        .expect("answered");
     assert_eq!((launch.engine_job_id, launch.status), (None, Some(JobStatus::KILLED)));
 }
 
@@ -238,7 +247,11 @@ fn the_binary_lists_the_dropped_in_engine_and_checks_the_incompatible_one() {
     let text = support::text(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("acme (discovered): loaded"), "{text}");
-    assert!(text.contains("version 2.0.0, api 1, job types: Hive, Pig") || text.contains("version 2.0.0, api 1, job types: Pig, Hive"), "{text}");
+    assert!(
+        text.contains("version 2.0.0, api 1, job types: Hive, Pig")
+            || text.contains("version 2.0.0, api 1, job types: Pig, Hive"),
+        "{text}"
+    );
     assert!(
         text.contains("incompatible API version: expected edp-plugin-api 0.1.0, found edp-plugin-api 1.0.0"),
         "{text}"

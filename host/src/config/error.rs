@@ -102,7 +102,9 @@ impl<'a> ErrorSink<'a> {
         self.push(&span, subject, err.message().trim_end().to_owned());
     }
 
-    pub(crate) fn finish(self) -> Result<(), ConfigErrors> {
+    /// The errors in file order, if any.
+    pub(crate) fn finish(mut self) -> Result<(), ConfigErrors> {
+        self.errors.sort_by_key(|error| (error.position.line, error.position.column));
         if self.errors.is_empty() { Ok(()) } else { Err(ConfigErrors(self.errors)) }
     }
 }

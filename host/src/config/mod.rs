@@ -137,11 +137,7 @@ impl RouteSpec {
     /// How specific the route is: cluster type first, then job types, then versions. The most
     /// specific matching route wins.
     pub fn specificity(&self) -> (bool, bool, bool) {
-        (
-            matches!(self.cluster_type, ClusterTypeMatch::Exactly(_)),
-            self.job_types.is_some(),
-            self.versions.is_some(),
-        )
+        (matches!(self.cluster_type, ClusterTypeMatch::Exactly(_)), self.job_types.is_some(), self.versions.is_some())
     }
 
     /// Whether some (cluster type, version, job type) matches both routes.
@@ -155,9 +151,9 @@ impl RouteSpec {
             _ => true,
         };
         let job_types = match (&self.job_types, &other.job_types) {
-            (Some(a), Some(b)) => JobType::ALL.iter().any(|job| {
-                a.iter().any(|t| t.covers(*job)) && b.iter().any(|t| t.covers(*job))
-            }),
+            (Some(a), Some(b)) => {
+                JobType::ALL.iter().any(|job| a.iter().any(|t| t.covers(*job)) && b.iter().any(|t| t.covers(*job)))
+            }
             _ => true,
         };
         cluster_types && versions && job_types
@@ -222,8 +218,12 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
             (settings.name.clone(), settings)
         })
         .collect();
-    let routes: Vec<RouteSpec> =
-        raw.routes.into_iter().enumerate().filter_map(|(index, (span, route))| route_spec(index + 1, &span, route, sink)).collect();
+    let routes: Vec<RouteSpec> = raw
+        .routes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, (span, route))| route_spec(index + 1, &span, route, sink))
+        .collect();
     check_ties(&routes, sink);
     Config { file: file.to_owned(), host, engines, routes }
 }
@@ -237,7 +237,10 @@ fn engine_settings(
     let subject = format!("engine `{}`", name.get_ref());
     let library = raw.library.map(|library| {
         let text = library.get_ref();
-        if text.contains(std::path::MAIN_SEPARATOR) || text.contains('/') || text.ends_with(std::env::consts::DLL_SUFFIX) {
+        if text.contains(std::path::MAIN_SEPARATOR)
+            || text.contains('/')
+            || text.ends_with(std::env::consts::DLL_SUFFIX)
+        {
             LibrarySource::Path(resolve(base_dir, text))
         } else {
             LibrarySource::Name(text.clone())
@@ -247,9 +250,24 @@ fn engine_settings(
     for (call, seconds) in &raw.timeout_secs {
         let value = *seconds.get_ref();
         if !CallTimeouts::CALLS.contains(&call.get_ref().as_str()) {
-            sink.push(&call.span(), &subject, format!("unknown call `{}` in timeout_secs, expected one of: {}", call.get_ref(), CallTimeouts::CALLS.join(", ")));
+            sink.push(
+                &call.span(),
+                &subject,
+                format!(
+                    "unknown call `{}` in timeout_secs, expected one of: {}",
+                    call.get_ref(),
+                    CallTimeouts::CALLS.join(", ")
+                ),
+            );
         } else if !(value.is_finite() && value > 0.0 && value <= 86_400.0) {
-            sink.push(&seconds.span(), &subject, format!("timeout_secs.{} must be a number of seconds above 0 and at most 86400, not {value}", call.get_ref()));
+            sink.push(
+                &seconds.span(),
+                &subject,
+                format!(
+                    "timeout_secs.{} must be a number of seconds above 0 and at most 86400, not {value}",
+                    call.get_ref()
+                ),
+            );
         } else if call.get_ref() == "default" {
             timeouts.default = Duration::from_secs_f64(value);
         } else {
@@ -265,12 +283,21 @@ fn engine_settings(
     }
 }
 
-fn route_spec(number: usize, span: &std::ops::Range<usize>, raw: RawRoute, sink: &mut ErrorSink<'_>) -> Option<RouteSpec> {
+fn route_spec(
+    number: usize,
+    span: &std::ops::Range<usize>,
+    raw: RawRoute,
+    sink: &mut ErrorSink<'_>,
+) -> Option<RouteSpec> {
     let subject = format!("route #{number}");
     let mut ok = true;
     let cluster_type = match raw.cluster_type.get_ref().trim() {
         "" => {
-            sink.push(&raw.cluster_type.span(), &subject, "cluster_type cannot be empty (use \"*\" for the default route)");
+            sink.push(
+                &raw.cluster_type.span(),
+                &subject,
+                "cluster_type cannot be empty (use \"*\" for the default route)",
+            );
             ok = false;
             ClusterTypeMatch::Any
         }
@@ -278,10 +305,14 @@ fn route_spec(number: usize, span: &std::ops::Range<usize>, raw: RawRoute, sink:
         name => ClusterTypeMatch::Exactly(name.to_owned()),
     };
     let versions = raw.versions.as_ref().and_then(|versions| {
-        versions.get_ref().parse::<VersionReq>().map_err(|err| {
-            sink.push(&versions.span(), &subject, format!("bad version requirement: {err}"));
-            ok = false;
-        }).ok()
+        versions
+            .get_ref()
+            .parse::<VersionReq>()
+            .map_err(|err| {
+                sink.push(&versions.span(), &subject, format!("bad version requirement: {err}"));
+                ok = false;
+            })
+            .ok()
     });
     let job_types = raw.job_types.as_ref().map(|job_types| {
         if job_types.is_empty() {
@@ -291,10 +322,14 @@ fn route_spec(number: usize, span: &std::ops::Range<usize>, raw: RawRoute, sink:
         job_types
             .iter()
             .filter_map(|job_type| {
-                job_type.get_ref().parse::<JobType>().map_err(|err| {
-                    sink.push(&job_type.span(), &subject, err.to_string());
-                    ok = false;
-                }).ok()
+                job_type
+                    .get_ref()
+                    .parse::<JobType>()
+                    .map_err(|err| {
+                        sink.push(&job_type.span(), &subject, err.to_string());
+                        ok = false;
+                    })
+                    .ok()
             })
             .collect()
     });

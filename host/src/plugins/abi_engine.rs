@@ -37,7 +37,10 @@ impl Engine for AbiEngine {
     }
 
     fn get_possible_job_config(&self, job_type: &str) -> Result<Option<String>, EngineError> {
-        self.inner.get_possible_job_config(RStr::from(job_type)).into_result().map(|hints| hints.map(String::from).into())
+        self.inner
+            .get_possible_job_config(RStr::from(job_type))
+            .into_result()
+            .map(|hints| hints.map(String::from).into())
     }
 
     fn health(&self) -> Result<HealthReport, EngineError> {

@@ -41,7 +41,7 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), b"").expect("write");
         std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
         std::fs::write(dir.path().join("sub").join(libloading::library_filename("two")), b"").expect("write");
-        assert_eq!(scan(dir.path()).expect("scan"), [lib.clone()]);
+        assert_eq!(scan(dir.path()).expect("scan"), std::slice::from_ref(&lib));
         assert_eq!(find_by_name("one", &[dir.path().join("nope"), dir.path().to_owned()]), Some(lib));
         assert_eq!(find_by_name("two", &[dir.path().to_owned()]), None);
         assert_eq!(scan(&dir.path().join("missing")).expect("missing is empty"), Vec::<PathBuf>::new());

@@ -114,16 +114,14 @@ impl PluginLibrary {
                 found: format!("edp API {}", info.api_version),
             });
         }
-        let (job_types, unknown_job_types) = info.job_types.iter().fold(
-            (Vec::new(), Vec::new()),
-            |(mut known, mut unknown), name| {
+        let (job_types, unknown_job_types) =
+            info.job_types.iter().fold((Vec::new(), Vec::new()), |(mut known, mut unknown), name| {
                 match name.parse::<JobType>() {
                     Ok(job_type) => known.push(job_type),
                     Err(_) => unknown.push(name.to_string()),
                 }
                 (known, unknown)
-            },
-        );
+            });
         if !unknown_job_types.is_empty() {
             tracing::warn!(library = %path.display(), ?unknown_job_types, "plugin declares job types this host does not know; ignoring them");
         }
@@ -186,10 +184,10 @@ fn classify(err: &LibraryError) -> PluginLoadError {
         LibraryError::RootModule { err: RootModuleError::Returned(reason), .. } => {
             PluginLoadError::InitFailed { reason: reason.to_string() }
         }
-        LibraryError::Many(errors) => errors.iter().next().map_or_else(
-            || PluginLoadError::InitFailed { reason: "unknown loading error".into() },
-            classify,
-        ),
+        LibraryError::Many(errors) => errors
+            .iter()
+            .next()
+            .map_or_else(|| PluginLoadError::InitFailed { reason: "unknown loading error".into() }, classify),
     }
 }
 
@@ -208,10 +206,11 @@ fn summarize_layout_error(report: &str) -> String {
             reason = Some(error.trim());
             break;
         }
-        if let Some(type_name) = line.strip_prefix("type:").filter(|_| in_path) {
-            if path.last() != Some(&type_name) && type_name != "AFunctionPointer" {
-                path.push(type_name);
-            }
+        if let Some(type_name) = line.strip_prefix("type:").filter(|_| in_path)
+            && path.last() != Some(&type_name)
+            && type_name != "AFunctionPointer"
+        {
+            path.push(type_name);
         }
     }
     let expected = value_after("Expected:", &mut rest);

@@ -85,7 +85,9 @@ pub enum RegistryError {
         second: PathBuf,
     },
     /// An `[engines.NAME]` entry without `library`, and no discovered plugin of that name.
-    #[error("{position}: engine `{name}`: no `library` is given and no library in the plugin directories declares the name `{name}`")]
+    #[error(
+        "{position}: engine `{name}`: no `library` is given and no library in the plugin directories declares the name `{name}`"
+    )]
     NoLibrary {
         /// The engine.
         name: String,
@@ -160,23 +162,27 @@ impl EngineRegistry {
         let mut slots = BTreeMap::new();
         for settings in config.engines.values() {
             if !is_valid_engine_name(&settings.name) {
-                errors.push(RegistryError::BadName { name: settings.name.clone(), origin: settings.position.to_string() });
+                errors.push(RegistryError::BadName {
+                    name: settings.name.clone(),
+                    origin: settings.position.to_string(),
+                });
                 continue;
             }
             let library = match &settings.library {
                 None => match discovered.get(&settings.name) {
                     Some(library) => Ok(library.clone()),
                     None => {
-                        errors.push(RegistryError::NoLibrary { name: settings.name.clone(), position: settings.position.clone() });
+                        errors.push(RegistryError::NoLibrary {
+                            name: settings.name.clone(),
+                            position: settings.position.clone(),
+                        });
                         continue;
                     }
                 },
                 Some(LibrarySource::Path(path)) => PluginLibrary::open(path),
                 Some(LibrarySource::Name(name)) => match discovery::find_by_name(name, &config.host.plugin_dirs) {
                     Some(path) => PluginLibrary::open(&path),
-                    None => Err(PluginLoadError::NotFound {
-                        path: PathBuf::from(libloading::library_filename(name)),
-                    }),
+                    None => Err(PluginLoadError::NotFound { path: PathBuf::from(libloading::library_filename(name)) }),
                 },
             };
             let library_path = match (&library, &settings.library) {
@@ -184,14 +190,15 @@ impl EngineRegistry {
                 (Err(_), Some(LibrarySource::Path(path))) => Some(path.clone()),
                 (Err(_), _) => None,
             };
-            let slot = slot(&settings.name, EngineOrigin::Configured, library_path, library, Some(settings), config, &context);
+            let slot =
+                slot(&settings.name, EngineOrigin::Configured, library_path, library, Some(settings), config, &context);
             slots.insert(settings.name.clone(), slot);
         }
         for (name, library) in discovered {
-            if !slots.contains_key(&name) {
+            if let std::collections::btree_map::Entry::Vacant(entry) = slots.entry(name) {
                 let path = Some(library.description.library.clone());
-                let slot = slot(&name, EngineOrigin::Discovered, path, Ok(library), None, config, &context);
-                slots.insert(name, slot);
+                let slot = slot(entry.key(), EngineOrigin::Discovered, path, Ok(library), None, config, &context);
+                entry.insert(slot);
             }
         }
         if errors.is_empty() { Ok(EngineRegistry { slots, skipped }) } else { Err(errors) }
@@ -228,7 +235,8 @@ fn slot(
     context: &Arc<dyn EngineContext>,
 ) -> EngineSlot {
     let description = library.as_ref().ok().map(|library| library.description.clone());
-    let state = match library.and_then(|library| build_engine(name, &library, settings, &config.host.data_dir, context)) {
+    let state = match library.and_then(|library| build_engine(name, &library, settings, &config.host.data_dir, context))
+    {
         Ok(handle) => EngineState::Loaded(handle),
         Err(error) => {
             tracing::warn!(engine = name, %error, "engine not loaded");

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use abi_stable::sabi_trait::TD_Opaque;
 use abi_stable::std_types::{RArc, RResult, RStr, RString, RVec};
 use edp_plugin_api::{
-    ClusterRecord, DataSource, EngineError, HostServices, HostServicesArc, HostServices_TO, JobBinary, JobStatus,
+    ClusterRecord, DataSource, EngineError, HostServices, HostServices_TO, HostServicesArc, JobBinary, JobStatus,
     JobTemplate, LogLevel, LogRecord,
 };
 use tracing::level_filters::LevelFilter;
@@ -51,10 +51,18 @@ impl HostServices for EngineServices {
         let fields = fields.join(" ");
         let (engine, target, message) = (&*self.engine, record.target.as_str(), record.message.as_str());
         match record.level {
-            LogLevel::ERROR => tracing::error!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}"),
-            LogLevel::WARN => tracing::warn!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}"),
-            LogLevel::INFO => tracing::info!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}"),
-            LogLevel::DEBUG => tracing::debug!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}"),
+            LogLevel::ERROR => {
+                tracing::error!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}")
+            }
+            LogLevel::WARN => {
+                tracing::warn!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}")
+            }
+            LogLevel::INFO => {
+                tracing::info!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}")
+            }
+            LogLevel::DEBUG => {
+                tracing::debug!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}")
+            }
             _ => tracing::trace!(target: "edp::plugin", engine, plugin_target = target, fields, "{message}"),
         }
     }

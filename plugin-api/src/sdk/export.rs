@@ -64,9 +64,6 @@ mod tests {
     /// `export_plugin!` spells the exported symbol's name literally.
     #[test]
     fn export_macro_uses_abi_stables_symbol_name() {
-        assert_eq!(
-            abi_stable::library::ROOT_MODULE_LOADER_NAME,
-            "_1as_0lib_1header_0root_bmodule_bloader"
-        );
+        assert_eq!(abi_stable::library::ROOT_MODULE_LOADER_NAME, "_1as_0lib_1header_0root_bmodule_bloader");
     }
 }

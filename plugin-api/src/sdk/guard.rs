@@ -45,11 +45,7 @@ pub(crate) struct GuardedEngine<E> {
 }
 
 impl<E: Engine> GuardedEngine<E> {
-    fn guard<T>(
-        &self,
-        verb: &str,
-        call: impl FnOnce(&E) -> Result<T, EngineError>,
-    ) -> RResult<T, EngineError> {
+    fn guard<T>(&self, verb: &str, call: impl FnOnce(&E) -> Result<T, EngineError>) -> RResult<T, EngineError> {
         guarded(Some(&self.host), verb, || call(&self.engine))
     }
 }

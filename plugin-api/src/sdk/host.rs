@@ -1,7 +1,10 @@
 //! [`Host`]: the host's services with ordinary Rust signatures.
 
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::RArc;
+
 use crate::error::EngineError;
-use crate::host::HostServicesArc;
+use crate::host::{HostServices, HostServices_TO, HostServicesArc};
 use crate::sdk::log_bridge::LogScope;
 use crate::status::JobStatus;
 use crate::types::{ClusterRecord, DataSource, JobBinary, JobTemplate};
@@ -13,11 +16,14 @@ pub struct Host {
 }
 
 impl Host {
-    /// Wraps host services. The host does this for every engine it builds; tests of an engine
-    /// can do it with their own `HostServices` implementation
-    /// (`HostServices_TO::from_value(my_services, TD_Opaque)`).
+    /// Wraps host services as the host hands them over.
     pub fn new(services: HostServicesArc) -> Self {
         Self { services }
+    }
+
+    /// Wraps any [`HostServices`] implementation: how a test drives an engine without a host.
+    pub fn from_services(services: impl HostServices + 'static) -> Self {
+        Self::new(HostServices_TO::from_ptr(RArc::new(services), TD_Opaque))
     }
 
     /// A registered cluster.
@@ -60,7 +66,8 @@ impl Host {
         self.services.now_millis()
     }
 
-    /// The directory this engine instance owns.
+    /// The directory this engine instance owns: `<data_dir>/engines/<engine name>`. It exists
+    /// and persists across host restarts, so an engine may keep per-job state there.
     pub fn work_dir(&self) -> std::path::PathBuf {
         std::path::PathBuf::from(self.services.work_dir().as_str())
     }

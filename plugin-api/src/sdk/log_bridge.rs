@@ -70,12 +70,7 @@ fn send(record: LogRecord) {
 
 fn emit_panic_message(text: &str) {
     if LogLevel::ERROR.code() <= MAX_LEVEL.load(Ordering::Relaxed) {
-        send(LogRecord {
-            level: LogLevel::ERROR,
-            target: "panic".into(),
-            message: text.into(),
-            fields: RVec::new(),
-        });
+        send(LogRecord { level: LogLevel::ERROR, target: "panic".into(), message: text.into(), fields: RVec::new() });
     }
 }
 

@@ -102,8 +102,7 @@ pub trait Engine: Send + Sync + 'static {
 
 /// Parses an engine's configuration JSON into `T`; errors become `invalid_config`.
 pub fn parse_config<T: DeserializeOwned>(config_json: &str) -> Result<T, EngineError> {
-    serde_json::from_str(config_json)
-        .map_err(|err| EngineError::invalid_config(strip_json_position(&err)))
+    serde_json::from_str(config_json).map_err(|err| EngineError::invalid_config(strip_json_position(&err)))
 }
 
 /// serde_json appends "at line 1 column N", which points into JSON the host generated, not

@@ -6,9 +6,7 @@ use std::io::Write;
 use std::sync::{Mutex, PoisonError};
 
 use edp_plugin_api::abi_stable::std_types::ROption::{RNone, RSome};
-use edp_plugin_api::{
-    Engine, EngineError, HealthReport, Host, JobExecution, JobStatus, RunOutcome, StatusReport,
-};
+use edp_plugin_api::{Engine, EngineError, HealthReport, Host, JobExecution, JobStatus, RunOutcome, StatusReport};
 use serde_json::json;
 
 use crate::config::MockConfig;
@@ -41,7 +39,11 @@ impl MockEngine {
             return Ok(RunOutcome::killed_before_launch());
         }
         if misbehaviour == Misbehaviour::Garbage {
-            return Ok(RunOutcome { engine_job_id: RNone, status: RSome(JobStatus::from_raw(250)), extra: RSome("{not json".into()) });
+            return Ok(RunOutcome {
+                engine_job_id: RNone,
+                status: RSome(JobStatus::from_raw(250)),
+                extra: RSome("{not json".into()),
+            });
         }
         let engine_job_id = format!("mock-{}-{}", job.id, self.host.now_millis());
         self.record_launch(&job.id, &engine_job_id)?;
@@ -62,10 +64,7 @@ impl MockEngine {
     }
 
     fn engine_job_id(job: &JobExecution) -> Result<&str, EngineError> {
-        job.engine_job_id
-            .as_ref()
-            .map(|id| id.as_str())
-            .into_option()
+        job.engine_job_id_str()
             .ok_or_else(|| EngineError::invalid_job(format!("job execution {} was never launched", job.id)))
     }
 
@@ -99,7 +98,9 @@ impl MockEngine {
     ) -> Result<Option<StatusReport>, EngineError> {
         let script = self.script(job)?;
         match script.act(verb)? {
-            Misbehaviour::Garbage => Ok(Some(StatusReport { status: JobStatus::from_raw(250), info: "{not json".into() })),
+            Misbehaviour::Garbage => {
+                Ok(Some(StatusReport { status: JobStatus::from_raw(250), info: "{not json".into() }))
+            }
             Misbehaviour::None => answer(&script),
         }
     }

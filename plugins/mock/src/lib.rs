@@ -18,9 +18,7 @@ pub use config::MockConfig;
 pub use engine::MockEngine;
 pub use script::{Script, Verb};
 
-use edp_plugin_api::{
-    Capabilities, EngineError, Host, JobType, Plugin, PluginManifest, export_plugin, parse_config,
-};
+use edp_plugin_api::{Capabilities, EngineError, Host, JobType, Plugin, PluginManifest, export_plugin, parse_config};
 
 /// The mock plugin.
 pub struct MockPlugin;

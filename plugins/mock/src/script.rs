@@ -114,7 +114,8 @@ impl Script {
             text.split(',').map(str::trim).filter(|verb| !verb.is_empty()).map(str::to_owned).collect()
         };
         if let Some(status) = configs.config("mock.final_status") {
-            script.final_status = status.parse().map_err(|err| EngineError::invalid_job(format!("mock.final_status: {err}")))?;
+            script.final_status =
+                status.parse().map_err(|err| EngineError::invalid_job(format!("mock.final_status: {err}")))?;
         }
         if let Some(run_ms) = configs.config("mock.run_ms") {
             script.run_ms = parse_number("mock.run_ms", &run_ms)?;
@@ -172,10 +173,9 @@ mod tests {
     #[test]
     fn job_configs_override_engine_defaults() {
         let defaults = Script { run_ms: 5, fail: vec!["health".into()], ..Script::default() };
-        let configs = JobConfigs::parse(
-            r#"{"configs": {"mock.final_status": "FAILED", "mock.panic": "run_job, cancel_job"}}"#,
-        )
-        .expect("valid configs");
+        let configs =
+            JobConfigs::parse(r#"{"configs": {"mock.final_status": "FAILED", "mock.panic": "run_job, cancel_job"}}"#)
+                .expect("valid configs");
         let script = defaults.for_job(&configs).expect("valid script");
         assert_eq!(script.final_status, JobStatus::FAILED);
         assert_eq!(script.run_ms, 5);
@@ -193,7 +193,8 @@ mod tests {
 
     #[test]
     fn act_fails_and_flags_garbage_as_told() {
-        let script = Script { fail: vec!["health".into()], garbage: vec!["get_job_status".into()], ..Script::default() };
+        let script =
+            Script { fail: vec!["health".into()], garbage: vec!["get_job_status".into()], ..Script::default() };
         assert!(script.act(Verb::Health).is_err());
         assert_eq!(script.act(Verb::GetJobStatus), Ok(Misbehaviour::Garbage));
         assert_eq!(script.act(Verb::RunJob), Ok(Misbehaviour::None));
