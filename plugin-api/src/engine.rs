@@ -49,5 +49,18 @@ pub trait JobEngine: Send + Sync + 'static {
     fn run_scheduled_job(&self, job: &JobExecution) -> RResult<RunOutcome, EngineError>;
 }
 
+/// The names of the [`JobEngine`] verbs, in declaration order.
+pub const VERB_NAMES: [&str; 9] = [
+    "run_job",
+    "get_job_status",
+    "cancel_job",
+    "validate_job_execution",
+    "get_possible_job_config",
+    "health",
+    "suspend_job",
+    "resume_job",
+    "run_scheduled_job",
+];
+
 /// An engine as the host holds it: an owned trait object.
 pub type JobEngineBox = JobEngine_TO<RBox<()>>;

@@ -136,7 +136,7 @@ pub mod sdk;
 mod status;
 mod types;
 
-pub use engine::{JobEngine, JobEngine_TO, JobEngineBox};
+pub use engine::{JobEngine, JobEngine_TO, JobEngineBox, VERB_NAMES};
 pub use error::{EngineError, ErrorKind};
 pub use host::{HostServices, HostServices_TO, HostServicesArc, LogField, LogLevel, LogRecord};
 pub use job_configs::JobConfigs;

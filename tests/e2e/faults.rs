@@ -10,17 +10,7 @@ use serde_json::json;
 
 use crate::support::{self, MemoryContext};
 
-const VERBS: [&str; 9] = [
-    "run_job",
-    "get_job_status",
-    "cancel_job",
-    "validate_job_execution",
-    "get_possible_job_config",
-    "health",
-    "suspend_job",
-    "resume_job",
-    "run_scheduled_job",
-];
+use edp_plugin_api::VERB_NAMES as VERBS;
 
 /// A registry with mock engines configured by `engines` (TOML), plus the discovered `mock`.
 fn registry(engines: &str) -> (tempfile::TempDir, Arc<MemoryContext>, edp_host::plugins::EngineRegistry) {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use edp_plugin_api::JobType;
+use edp_plugin_api::{JobType, VERB_NAMES};
 
 pub use error::{ConfigError, ConfigErrors, Position};
 
@@ -75,20 +75,13 @@ pub struct CallTimeouts {
 }
 
 impl CallTimeouts {
-    /// The calls a timeout can be set for.
-    pub const CALLS: [&'static str; 11] = [
-        "default",
-        "new_engine",
-        "run_job",
-        "get_job_status",
-        "cancel_job",
-        "validate_job_execution",
-        "get_possible_job_config",
-        "health",
-        "suspend_job",
-        "resume_job",
-        "run_scheduled_job",
-    ];
+    /// The calls a timeout can be set for besides the engine verbs ([`VERB_NAMES`]).
+    pub const OTHER_CALLS: [&'static str; 2] = ["default", "new_engine"];
+
+    /// Whether a timeout can be set for `call`.
+    pub fn is_call(call: &str) -> bool {
+        Self::OTHER_CALLS.contains(&call) || VERB_NAMES.contains(&call)
+    }
 
     /// The timeout when plugins.toml sets none.
     pub const DEFAULT: Duration = Duration::from_secs(30);
@@ -249,14 +242,15 @@ fn engine_settings(
     let mut timeouts = CallTimeouts::default();
     for (call, seconds) in &raw.timeout_secs {
         let value = *seconds.get_ref();
-        if !CallTimeouts::CALLS.contains(&call.get_ref().as_str()) {
+        if !CallTimeouts::is_call(call.get_ref()) {
             sink.push(
                 &call.span(),
                 &subject,
                 format!(
-                    "unknown call `{}` in timeout_secs, expected one of: {}",
+                    "unknown call `{}` in timeout_secs, expected one of: {}, {}",
                     call.get_ref(),
-                    CallTimeouts::CALLS.join(", ")
+                    CallTimeouts::OTHER_CALLS.join(", "),
+                    VERB_NAMES.join(", ")
                 ),
             );
         } else if !(value.is_finite() && value > 0.0 && value <= 86_400.0) {

@@ -24,7 +24,7 @@ pub struct MockConfig {
 
 /// The JSON Schema of [`MockConfig`].
 pub(crate) fn schema() -> serde_json::Value {
-    let verbs = json!({"type": "array", "items": {"type": "string", "enum": crate::script::Verb::NAMES}});
+    let verbs = json!({"type": "array", "items": {"type": "string", "enum": edp_plugin_api::VERB_NAMES}});
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "mock engine",

@@ -1,10 +1,11 @@
 //! What a mock job does: its final status, its run time, and each verb's misbehaviour.
 
-use edp_plugin_api::{EngineError, JobConfigs, JobStatus};
+use edp_plugin_api::{EngineError, JobConfigs, JobStatus, VERB_NAMES};
 use serde::Deserialize;
 
 /// The verbs a script can make misbehave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
 pub enum Verb {
     /// `run_job`
     RunJob,
@@ -27,35 +28,9 @@ pub enum Verb {
 }
 
 impl Verb {
-    /// The verbs' names, as scripts spell them.
-    pub const NAMES: [&'static str; 9] = [
-        "run_job",
-        "get_job_status",
-        "cancel_job",
-        "validate_job_execution",
-        "get_possible_job_config",
-        "health",
-        "suspend_job",
-        "resume_job",
-        "run_scheduled_job",
-    ];
-
-    const ALL: [Self; 9] = [
-        Self::RunJob,
-        Self::GetJobStatus,
-        Self::CancelJob,
-        Self::ValidateJobExecution,
-        Self::GetPossibleJobConfig,
-        Self::Health,
-        Self::SuspendJob,
-        Self::ResumeJob,
-        Self::RunScheduledJob,
-    ];
-
-    /// The verb's name.
+    /// The verb's name, as scripts spell it (the variants follow [`VERB_NAMES`]' order).
     pub fn name(self) -> &'static str {
-        let index = Self::ALL.iter().position(|verb| *verb == self).unwrap_or_default();
-        Self::NAMES[index]
+        VERB_NAMES[self as usize]
     }
 }
 
