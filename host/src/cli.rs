@@ -9,8 +9,8 @@ use anyhow::{Context as _, anyhow};
 use clap::{Parser, Subcommand};
 use edp_host::config::Config;
 use edp_host::context::Detached;
-use edp_host::plugins::{EngineOrigin, EngineRegistry, EngineState, PluginDescription, PluginLibrary};
-use edp_host::routing::{RouteQuery, RouteTable, engine_status};
+use edp_host::plugins::{EngineOrigin, EngineRegistry, EngineSlot, EngineState, PluginDescription, PluginLibrary};
+use edp_host::routing::{RouteQuery, RouteTable};
 use edp_plugin_api::JobType;
 
 /// The edp host: runs data-processing jobs through engine plugins.
@@ -85,7 +85,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{explanation}");
             match &explanation.outcome {
                 Ok(route) => {
-                    println!("engine status: {}", engine_status(registry.slot(&route.engine)));
+                    println!("engine status: {}", registry.slot(&route.engine).map_or_else(|| "unknown".into(), state));
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(_) => Ok(ExitCode::FAILURE),
@@ -145,11 +145,7 @@ fn list(registry: &EngineRegistry) -> String {
             EngineOrigin::Configured => "configured",
             EngineOrigin::Discovered => "discovered",
         };
-        let state = match &slot.state {
-            EngineState::Loaded(_) => "loaded".to_owned(),
-            EngineState::Failed(error) => format!("not loaded: {error}"),
-        };
-        let _ = writeln!(text, "{} ({origin}): {state}", slot.name);
+        let _ = writeln!(text, "{} ({origin}): {}", slot.name, state(slot));
         if let Some(description) = &slot.description {
             let job_types: Vec<&str> = description.job_types.iter().map(|t| t.as_str()).collect();
             let capabilities = description.capabilities.names();
@@ -177,4 +173,11 @@ fn list(registry: &EngineRegistry) -> String {
         text.push_str("no engines: add plugin_dirs under [host] or [engines.NAME] entries to plugins.toml\n");
     }
     text
+}
+
+fn state(slot: &EngineSlot) -> String {
+    match &slot.state {
+        EngineState::Loaded(_) => "loaded".to_owned(),
+        EngineState::Failed(error) => format!("not loaded: {error}"),
+    }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use edp_plugin_api::JobType;
 
 use crate::config::{ClusterTypeMatch, ConfigError, RouteSpec};
-use crate::plugins::{EngineRegistry, EngineSlot};
+use crate::plugins::EngineRegistry;
 use crate::version::Version;
 
 /// The routes, checked against the engines.
@@ -181,14 +181,5 @@ impl fmt::Display for Explanation {
             }
         }
         Ok(())
-    }
-}
-
-/// Whether the engine a route leads to can run jobs, for display.
-pub fn engine_status(slot: Option<&EngineSlot>) -> String {
-    match slot.map(|slot| &slot.state) {
-        Some(crate::plugins::EngineState::Loaded(_)) => "loaded".into(),
-        Some(crate::plugins::EngineState::Failed(error)) => format!("not loaded: {error}"),
-        None => "unknown".into(),
     }
 }

@@ -12,7 +12,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use crate::support::{self, MemoryContext};
 
 #[derive(Debug, Clone, Default)]
-struct Captured {
+pub(crate) struct Captured {
     level: String,
     target: String,
     fields: Vec<(String, String)>,
@@ -48,8 +48,10 @@ impl<S: tracing::Subscriber> Layer<S> for Capture {
     }
 }
 
-/// The events the host logged in this test binary, from a global subscriber at INFO.
-fn host_log() -> Arc<Mutex<Vec<Captured>>> {
+/// The events the host logged in this test binary, from a global subscriber at INFO. Every
+/// registry in this binary is loaded after it is installed (see `support::load_registry`), so
+/// every engine sees the same host level.
+pub(crate) fn host_log() -> Arc<Mutex<Vec<Captured>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<Captured>>>> = OnceLock::new();
     LOG.get_or_init(|| {
         let events = Arc::new(Mutex::new(Vec::new()));

@@ -80,6 +80,7 @@ pub(crate) fn write_config(dir: &Path, text: &str) -> PathBuf {
 
 /// Loads a config file and its engines with `context`.
 pub(crate) fn load_registry(config_path: &Path, context: Arc<MemoryContext>) -> (Config, EngineRegistry) {
+    crate::logging::host_log();
     let config = Config::load(config_path).unwrap_or_else(|err| panic!("{err}"));
     let registry = EngineRegistry::load(&config, context).unwrap_or_else(|errors| panic!("{errors:?}"));
     (config, registry)
