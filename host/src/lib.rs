@@ -9,4 +9,5 @@ pub mod context;
 pub mod engine;
 pub mod plugins;
 pub mod routing;
+pub mod store;
 pub mod version;
