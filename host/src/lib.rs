@@ -7,6 +7,8 @@
 pub mod config;
 pub mod context;
 pub mod engine;
+pub mod lock;
+pub mod manager;
 pub mod plugins;
 pub mod routing;
 pub mod store;

@@ -23,6 +23,9 @@ pub struct JobConfigs {
     pub job_execution_info: Map<String, Value>,
     /// Sahara's proxy-user settings; engines pass them on untouched.
     pub proxy_configs: Map<String, Value>,
+    /// Filled in by the host: `{data source id: URL}` of the job's input, output and referenced
+    /// data sources, placeholders expanded.
+    pub data_source_urls: Map<String, Value>,
 }
 
 impl JobConfigs {

@@ -3,8 +3,10 @@
 
 mod cli;
 mod faults;
+mod host_process;
 mod local_engine;
 mod logging;
+mod manager;
 mod routing;
 mod support;
 mod third_party;

@@ -18,6 +18,11 @@ pub(crate) struct RawHost {
     pub(crate) data_dir: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) plugin_dirs: Vec<Spanned<String>>,
+    pub(crate) poll_interval_secs: Option<Spanned<f64>>,
+    pub(crate) poll_concurrency: Option<Spanned<i64>>,
+    pub(crate) cancel_timeout_secs: Option<Spanned<f64>>,
+    pub(crate) cancel_retry_secs: Option<Spanned<f64>>,
+    pub(crate) missing_cluster_grace_secs: Option<Spanned<f64>>,
 }
 
 /// `[engines.NAME]`.

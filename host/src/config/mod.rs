@@ -40,6 +40,35 @@ pub struct HostSettings {
     /// Directories scanned for engine libraries at start; nothing outside them (and the explicit
     /// `library` paths) is ever loaded.
     pub plugin_dirs: Vec<PathBuf>,
+    /// How the job manager works.
+    pub manager: ManagerSettings,
+}
+
+/// The job manager's settings, from `[host]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagerSettings {
+    /// Time between two poll passes over the active job executions (Sahara: 45 s, fixed).
+    pub poll_interval: Duration,
+    /// How many engine status calls a poll pass makes at once.
+    pub poll_concurrency: usize,
+    /// How long a cancel keeps asking the engine (Sahara: 300 s).
+    pub cancel_timeout: Duration,
+    /// Time between two cancel attempts (Sahara: 3 s).
+    pub cancel_retry: Duration,
+    /// How long a job execution whose cluster was removed is kept before it is FAILED.
+    pub missing_cluster_grace: Duration,
+}
+
+impl Default for ManagerSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(10),
+            poll_concurrency: 16,
+            cancel_timeout: Duration::from_secs(300),
+            cancel_retry: Duration::from_secs(3),
+            missing_cluster_grace: Duration::from_secs(300),
+        }
+    }
 }
 
 /// Where an engine's library comes from.
@@ -202,6 +231,7 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
     let host = HostSettings {
         data_dir: resolve(base_dir, data_dir),
         plugin_dirs: raw.host.plugin_dirs.iter().map(|dir| resolve(base_dir, dir.get_ref())).collect(),
+        manager: manager_settings(&raw.host, sink),
     };
     let engines = raw
         .engines
@@ -219,6 +249,44 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
         .collect();
     check_ties(&routes, sink);
     Config { file: file.to_owned(), host, engines, routes }
+}
+
+fn manager_settings(raw: &document::RawHost, sink: &mut ErrorSink<'_>) -> ManagerSettings {
+    let defaults = ManagerSettings::default();
+    let mut seconds = |value: &Option<toml::Spanned<f64>>, key: &str, default: Duration| match value {
+        None => default,
+        Some(value) if value.get_ref().is_finite() && *value.get_ref() > 0.0 && *value.get_ref() <= 86_400.0 => {
+            Duration::from_secs_f64(*value.get_ref())
+        }
+        Some(value) => {
+            sink.push(
+                &value.span(),
+                "[host]",
+                format!("{key} must be a number of seconds above 0 and at most 86400, not {}", value.get_ref()),
+            );
+            default
+        }
+    };
+    let poll_interval = seconds(&raw.poll_interval_secs, "poll_interval_secs", defaults.poll_interval);
+    let cancel_timeout = seconds(&raw.cancel_timeout_secs, "cancel_timeout_secs", defaults.cancel_timeout);
+    let cancel_retry = seconds(&raw.cancel_retry_secs, "cancel_retry_secs", defaults.cancel_retry);
+    let missing_cluster_grace =
+        seconds(&raw.missing_cluster_grace_secs, "missing_cluster_grace_secs", defaults.missing_cluster_grace);
+    let poll_concurrency = match &raw.poll_concurrency {
+        None => defaults.poll_concurrency,
+        Some(value) => match usize::try_from(*value.get_ref()) {
+            Ok(n @ 1..=4096) => n,
+            _ => {
+                sink.push(
+                    &value.span(),
+                    "[host]",
+                    format!("poll_concurrency must be 1 to 4096, not {}", value.get_ref()),
+                );
+                defaults.poll_concurrency
+            }
+        },
+    };
+    ManagerSettings { poll_interval, poll_concurrency, cancel_timeout, cancel_retry, missing_cluster_grace }
 }
 
 fn engine_settings(

@@ -14,8 +14,8 @@ mod records;
 mod sqlite;
 
 pub use records::{
-    ClusterRecordRow, DataSourceRow, ExecutionFilter, JobBinaryRow, JobExecutionRow, JobTemplateRow, Launched,
-    Millis, Transition,
+    ClusterRecordRow, DataSourceRow, ExecutionFilter, JobBinaryRow, JobExecutionRow, JobTemplateRow, Launched, Millis,
+    Transition,
 };
 pub use sqlite::SqliteStore;
 
@@ -123,8 +123,13 @@ pub trait Store: Send + Sync + 'static {
     /// changes a terminal execution.
     fn transition(&self, id: &str, transition: &Transition) -> Result<UpdateOutcome, StoreError>;
     /// Sets `is_public` / `is_protected`; false if missing.
-    fn set_execution_flags(&self, id: &str, is_public: Option<bool>, is_protected: Option<bool>, now: Millis)
-    -> Result<bool, StoreError>;
+    fn set_execution_flags(
+        &self,
+        id: &str,
+        is_public: Option<bool>,
+        is_protected: Option<bool>,
+        now: Millis,
+    ) -> Result<bool, StoreError>;
     /// Removes a job execution; false if missing.
     fn delete_job_execution(&self, id: &str) -> Result<bool, StoreError>;
 }

@@ -176,7 +176,8 @@ pub struct ExecutionFilter {
 /// What a completed launch writes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launched {
-    /// The engine's job id (`None` only with a terminal status: never launched).
+    /// The engine's job id; `None` when the engine launched nothing (it found the execution
+    /// TOBEKILLED and reported KILLED, which is written next with `Store::transition`).
     pub engine_job_id: Option<String>,
     /// The non-terminal status to record; `None` keeps the current one. A terminal outcome is
     /// written afterwards with [`crate::store::Store::transition`], the one way into a terminal

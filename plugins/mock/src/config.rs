@@ -45,6 +45,8 @@ pub(crate) fn schema() -> serde_json::Value {
                     "hang": verbs,
                     "garbage": verbs,
                     "hang_ms": {"type": "integer", "minimum": 0, "default": 3_600_000},
+                    "launch_delay_ms": {"type": "integer", "minimum": 0, "default": 0,
+                        "description": "preparation time before the launch's last TOBEKILLED check"},
                     "cancel_not_yet": {"type": "integer", "minimum": -1, "default": 0,
                         "description": "how many times cancel answers \"not yet\"; -1 is forever"}
                 }

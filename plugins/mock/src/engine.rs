@@ -20,12 +20,17 @@ pub struct MockEngine {
     cancels: Mutex<HashMap<String, i64>>,
     /// Jobs suspended and not resumed.
     suspended: Mutex<HashMap<String, JobStatus>>,
+    /// Engine job id per job execution id: a second launch of the same execution returns the
+    /// first one's id instead of launching again. Loaded from the launch log when there is one,
+    /// so this holds across host restarts.
+    launched: Mutex<HashMap<String, String>>,
 }
 
 impl MockEngine {
     /// An engine with `config` that reaches the host through `host`.
     pub fn new(config: MockConfig, host: Host) -> Self {
-        Self { config, host, cancels: Mutex::default(), suspended: Mutex::default() }
+        let launched = config.launch_log.as_deref().map(read_launch_log).unwrap_or_default();
+        Self { config, host, cancels: Mutex::default(), suspended: Mutex::default(), launched: Mutex::new(launched) }
     }
 
     fn script(&self, job: &JobExecution) -> Result<Script, EngineError> {
@@ -34,10 +39,7 @@ impl MockEngine {
 
     fn launch(&self, job: &JobExecution, verb: Verb) -> Result<RunOutcome, EngineError> {
         let script = self.script(job)?;
-        let misbehaviour = script.act(verb)?;
-        if self.host.job_execution_status(&job.id)? == JobStatus::TOBEKILLED {
-            return Ok(RunOutcome::killed_before_launch());
-        }
+        let misbehaviour = script.misbehave(verb)?;
         if misbehaviour == Misbehaviour::Garbage {
             return Ok(RunOutcome {
                 engine_job_id: RNone,
@@ -45,10 +47,30 @@ impl MockEngine {
                 extra: RSome("{not json".into()),
             });
         }
-        let engine_job_id = format!("mock-{}-{}", job.id, self.host.now_millis());
-        self.record_launch(&job.id, &engine_job_id)?;
-        tracing::info!(job = %job.id, engine_job_id = %engine_job_id, "mock job launched");
-        let status = if script.run_ms == 0 { script.final_status } else { JobStatus::RUNNING };
+        if script.launch_delay_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(script.launch_delay_ms));
+        }
+        let engine_job_id = {
+            let mut launched = self.launched.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(engine_job_id) = launched.get(job.id.as_str()) {
+                tracing::info!(job = %job.id, %engine_job_id, "mock job already launched; not launching again");
+                engine_job_id.clone()
+            } else {
+                // The cancel handshake: the last check before the irreversible step.
+                if self.host.job_execution_status(&job.id)? == JobStatus::TOBEKILLED {
+                    return Ok(RunOutcome::killed_before_launch());
+                }
+                let engine_job_id = format!("mock-{}-{}", job.id, self.host.now_millis());
+                self.record_launch(&job.id, &engine_job_id)?;
+                launched.insert(job.id.to_string(), engine_job_id.clone());
+                tracing::info!(job = %job.id, engine_job_id = %engine_job_id, "mock job launched");
+                engine_job_id
+            }
+        };
+        script.hang(verb);
+        let mut launched_job = job.clone();
+        launched_job.engine_job_id = RSome(engine_job_id.as_str().into());
+        let status = self.scripted_status(&launched_job, &script)?.status;
         Ok(RunOutcome::launched(engine_job_id, Some(status)).with_extra(&json!({"mock": {"run_ms": script.run_ms}})))
     }
 
@@ -66,6 +88,19 @@ impl MockEngine {
     fn engine_job_id(job: &JobExecution) -> Result<&str, EngineError> {
         job.engine_job_id_str()
             .ok_or_else(|| EngineError::invalid_job(format!("job execution {} was never launched", job.id)))
+    }
+
+    /// The job with its engine job id, from the record or, for a launch the host never
+    /// recorded, from this engine's own memory of it.
+    fn with_launch(&self, job: &JobExecution) -> Option<JobExecution> {
+        if job.engine_job_id_str().is_some() {
+            return Some(job.clone());
+        }
+        let launched = self.launched.lock().unwrap_or_else(PoisonError::into_inner);
+        let engine_job_id = launched.get(job.id.as_str())?;
+        let mut job = job.clone();
+        job.engine_job_id = RSome(engine_job_id.as_str().into());
+        Some(job)
     }
 
     /// The status the script gives the job now, without misbehaviour.
@@ -87,7 +122,7 @@ impl MockEngine {
             _ if finished => script.final_status,
             _ => JobStatus::RUNNING,
         };
-        Ok(StatusReport::new(status, &json!({"elapsed_ms": elapsed_ms, "mock": true})))
+        Ok(StatusReport::new(status, &json!({"mock": true, "run_ms": script.run_ms})))
     }
 
     fn report(
@@ -120,6 +155,9 @@ impl Engine for MockEngine {
     }
 
     fn cancel_job(&self, job: &JobExecution) -> Result<Option<StatusReport>, EngineError> {
+        // Not launched (yet): nothing to stop; the launch will see TOBEKILLED.
+        let Some(job) = self.with_launch(job) else { return Ok(None) };
+        let job = &job;
         self.report(job, Verb::CancelJob, |script| {
             let engine_job_id = Self::engine_job_id(job)?.to_owned();
             let current = self.scripted_status(job, script)?;
@@ -169,4 +207,13 @@ impl Engine for MockEngine {
         self.config.script.act(Verb::Health)?;
         Ok(HealthReport::healthy())
     }
+}
+
+/// The launches recorded in a launch log: job execution id → engine job id.
+fn read_launch_log(path: &std::path::Path) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(job, engine)| (job.to_owned(), engine.to_owned()))
+        .collect()
 }

@@ -55,6 +55,8 @@ pub struct Script {
     pub garbage: Vec<String>,
     /// How many times cancel answers "not yet" before the job is KILLED; -1 is forever.
     pub cancel_not_yet: i64,
+    /// How long a launch prepares before its last TOBEKILLED check and the launch itself.
+    pub launch_delay_ms: u64,
 }
 
 impl Default for Script {
@@ -68,6 +70,7 @@ impl Default for Script {
             hang_ms: 3_600_000,
             garbage: Vec::new(),
             cancel_not_yet: 0,
+            launch_delay_ms: 0,
         }
     }
 }
@@ -98,6 +101,9 @@ impl Script {
         if let Some(hang_ms) = configs.config("mock.hang_ms") {
             script.hang_ms = parse_number("mock.hang_ms", &hang_ms)?;
         }
+        if let Some(delay) = configs.config("mock.launch_delay_ms") {
+            script.launch_delay_ms = parse_number("mock.launch_delay_ms", &delay)?;
+        }
         if let Some(not_yet) = configs.config("mock.cancel_not_yet") {
             script.cancel_not_yet = parse_number("mock.cancel_not_yet", &not_yet)?;
         }
@@ -116,21 +122,35 @@ impl Script {
         Ok(script)
     }
 
-    /// Acts out the script for `verb`: fails, panics or hangs as told, and says whether to
+    /// Acts out the script for `verb`: hangs, then fails or panics as told, and says whether to
     /// answer garbage.
     pub fn act(&self, verb: Verb) -> Result<Misbehaviour, EngineError> {
-        let told = |verbs: &[String]| verbs.iter().any(|name| name == verb.name());
-        if told(&self.hang) {
+        self.hang(verb);
+        self.misbehave(verb)
+    }
+
+    /// Sleeps `hang_ms` if told to hang in `verb`. Launch verbs hang after launching, which is
+    /// what leaves an orphan for the host to cancel.
+    pub fn hang(&self, verb: Verb) {
+        if self.told(&self.hang, verb) {
             tracing::warn!(verb = verb.name(), hang_ms = self.hang_ms, "mock engine hanging as told");
             std::thread::sleep(std::time::Duration::from_millis(self.hang_ms));
         }
-        if told(&self.panic) {
+    }
+
+    /// Panics or fails if told to in `verb`, and says whether to answer garbage.
+    pub fn misbehave(&self, verb: Verb) -> Result<Misbehaviour, EngineError> {
+        if self.told(&self.panic, verb) {
             panic!("mock engine told to panic in {}", verb.name());
         }
-        if told(&self.fail) {
+        if self.told(&self.fail, verb) {
             return Err(EngineError::internal(format!("mock engine told to fail in {}", verb.name())));
         }
-        Ok(if told(&self.garbage) { Misbehaviour::Garbage } else { Misbehaviour::None })
+        Ok(if self.told(&self.garbage, verb) { Misbehaviour::Garbage } else { Misbehaviour::None })
+    }
+
+    fn told(&self, verbs: &[String], verb: Verb) -> bool {
+        verbs.iter().any(|name| name == verb.name())
     }
 }
 

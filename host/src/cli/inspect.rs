@@ -1,44 +1,20 @@
-//! The subcommands: `plugins list`, `plugins check`, `routes explain`.
+//! The inspecting subcommands: `plugins list`, `plugins check`, `routes explain`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, anyhow};
-use clap::{Parser, Subcommand};
-use edp_host::config::Config;
+use clap::Subcommand;
 use edp_host::context::Detached;
 use edp_host::plugins::{EngineOrigin, EngineRegistry, EngineSlot, EngineState, PluginDescription, PluginLibrary};
-use edp_host::routing::{RouteQuery, RouteTable};
+use edp_host::routing::RouteQuery;
 use edp_plugin_api::JobType;
 
-/// The edp host: runs data-processing jobs through engine plugins.
-#[derive(Debug, Parser)]
-#[command(name = "edp-host", version, about)]
-pub(crate) struct Cli {
-    /// The configuration file.
-    #[arg(long, global = true, default_value = "plugins.toml")]
-    config: PathBuf,
-    /// The data directory; overrides `[host] data_dir`.
-    #[arg(long, global = true)]
-    data_dir: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
+use crate::cli::{Cli, assemble};
 
 #[derive(Debug, Subcommand)]
-enum Command {
-    /// Engine plugins.
-    #[command(subcommand)]
-    Plugins(PluginsCommand),
-    /// Routes from cluster types to engines.
-    #[command(subcommand)]
-    Routes(RoutesCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum PluginsCommand {
+pub(crate) enum PluginsCommand {
     /// Every configured or discovered engine, loaded or with the reason it is not.
     List,
     /// Load one library outside any configuration and print what it declares.
@@ -49,7 +25,7 @@ enum PluginsCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum RoutesCommand {
+pub(crate) enum RoutesCommand {
     /// Which engine a job gets, and why.
     Explain {
         /// Cluster type (Sahara's provisioning plugin name), e.g. `vanilla`.
@@ -64,49 +40,39 @@ enum RoutesCommand {
     },
 }
 
-/// Runs the command.
-pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match &cli.command {
-        Command::Plugins(PluginsCommand::Check { library }) => Ok(check(library)),
-        Command::Plugins(PluginsCommand::List) => {
-            let (_, registry) = load(&cli)?;
+/// `edp-host plugins ...`.
+pub(crate) fn plugins(cli: &Cli, command: &PluginsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PluginsCommand::Check { library } => Ok(check(library)),
+        PluginsCommand::List => {
+            let config = assemble::config(cli)?;
+            let registry = assemble::engines(cli, &config, Arc::new(Detached))?;
             print!("{}", list(&registry));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Routes(RoutesCommand::Explain { cluster_type, version, job_type }) => {
-            let job_type: JobType = job_type.parse()?;
-            let (config, registry) = load(&cli)?;
-            let table = RouteTable::build(&config.routes, &registry).map_err(|errors| {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                anyhow!("{} error(s) in the routes:\n  {}", lines.len(), lines.join("\n  "))
-            })?;
-            let query = RouteQuery { cluster_type, version: version.as_deref(), job_type };
-            let explanation = table.explain(&query);
-            print!("{explanation}");
-            match &explanation.outcome {
-                Ok(route) => {
-                    println!("engine status: {}", registry.slot(&route.engine).map_or_else(|| "unknown".into(), state));
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(_) => Ok(ExitCode::FAILURE),
-            }
+    }
+}
+
+/// `edp-host routes ...`.
+pub(crate) fn routes(cli: &Cli, command: &RoutesCommand) -> anyhow::Result<ExitCode> {
+    let RoutesCommand::Explain { cluster_type, version, job_type } = command;
+    let job_type: JobType = job_type.parse()?;
+    let config = assemble::config(cli)?;
+    let registry = assemble::engines(cli, &config, Arc::new(Detached))?;
+    let table = assemble::routes(&config, &registry)?;
+    let query = RouteQuery { cluster_type, version: version.as_deref(), job_type };
+    let explanation = table.explain(&query);
+    print!("{explanation}");
+    match &explanation.outcome {
+        Ok(route) => {
+            println!("engine status: {}", registry.slot(&route.engine).map_or_else(|| "unknown".into(), state));
+            Ok(ExitCode::SUCCESS)
         }
+        Err(_) => Ok(ExitCode::FAILURE),
     }
 }
 
-fn load(cli: &Cli) -> anyhow::Result<(Config, EngineRegistry)> {
-    let mut config = Config::load(&cli.config)?;
-    if let Some(data_dir) = &cli.data_dir {
-        config.host.data_dir.clone_from(data_dir);
-    }
-    let registry = EngineRegistry::load(&config, Arc::new(Detached)).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow!("cannot load the engines:\n  {}", lines.join("\n  "))
-    });
-    registry.map(|registry| (config, registry)).with_context(|| format!("with configuration {}", cli.config.display()))
-}
-
-fn check(library: &std::path::Path) -> ExitCode {
+fn check(library: &Path) -> ExitCode {
     match PluginLibrary::open(library) {
         Ok(plugin) => {
             print!("{}", describe(&plugin.description));

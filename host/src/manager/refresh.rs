@@ -1,0 +1,99 @@
+//! Refreshing one execution's status from its engine of record: the code path shared by the
+//! poller, "refresh now" and engines' "status changed" notifications.
+
+use std::time::Instant;
+
+use edp_plugin_api::JobStatus;
+use tracing::Instrument as _;
+
+use crate::manager::terminal::error_info;
+use crate::manager::view::engine_view;
+use crate::manager::{JobManager, ManagerError, lock};
+use crate::store::JobExecutionRow;
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refreshed {
+    /// Nothing to ask: terminal, not launched yet, or being cancelled.
+    Skipped,
+    /// The engine had nothing new.
+    Unchanged,
+    /// A new status or info was written.
+    Changed,
+    /// The engine call failed; nothing was written.
+    Failed,
+}
+
+/// Whether the engine should be asked about `row`.
+fn needs_refresh(row: &JobExecutionRow) -> bool {
+    let launching = row.status == JobStatus::PENDING && row.engine_job_id.is_none();
+    let cancelling = row.status == JobStatus::TOBEKILLED;
+    !(row.status.is_terminal() || launching || cancelling)
+}
+
+impl JobManager {
+    /// Asks the engine of record for `id`'s status now, and returns the record.
+    pub async fn refresh(&self, id: &str) -> Result<JobExecutionRow, ManagerError> {
+        let row = self.job_execution(id).await?;
+        let cluster_id = row.cluster_id.clone();
+        let cluster_exists = self.db(move |store| store.cluster(&cluster_id)).await?.is_some();
+        self.refresh_row(row, cluster_exists).await;
+        self.job_execution(id).await
+    }
+
+    pub(crate) fn spawn_refresh(&self, id: String) {
+        let manager = self.clone();
+        let span = tracing::debug_span!("refresh", job = %id);
+        tokio::spawn(
+            async move {
+                if let Err(error) = manager.refresh(&id).await {
+                    tracing::debug!(%error, "refresh did not complete");
+                }
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Refreshes `row`. Errors are logged and counted, never passed on: one execution's
+    /// failure must not touch another's.
+    pub(crate) async fn refresh_row(&self, row: JobExecutionRow, cluster_exists: bool) -> Refreshed {
+        if !needs_refresh(&row) {
+            return Refreshed::Skipped;
+        }
+        if !cluster_exists {
+            return self.cluster_gone(&row).await;
+        }
+        lock(&self.inner.missing_clusters).remove(&row.id);
+        let result = async {
+            let engine = self.engine(&row.engine)?;
+            let job = engine_view(&row, &self.job_type(&row).await?);
+            let Some(report) = engine.get_job_status(job).await? else { return Ok(Refreshed::Unchanged) };
+            if report.status == row.status && report.info == row.engine_info {
+                return Ok(Refreshed::Unchanged);
+            }
+            self.write_report(&row.id, report, Some(row.status)).await?;
+            Ok::<_, ManagerError>(Refreshed::Changed)
+        };
+        match result.await {
+            Ok(refreshed) => refreshed,
+            Err(error) => {
+                tracing::debug!(job = %row.id, %error, "status refresh failed");
+                Refreshed::Failed
+            }
+        }
+    }
+
+    /// An execution whose cluster was removed is FAILED once the grace period has passed,
+    /// instead of being polled forever (Sahara's executions on deleted clusters never ended).
+    async fn cluster_gone(&self, row: &JobExecutionRow) -> Refreshed {
+        let since = *lock(&self.inner.missing_clusters).entry(row.id.clone()).or_insert_with(Instant::now);
+        if since.elapsed() < self.inner.settings.missing_cluster_grace {
+            return Refreshed::Skipped;
+        }
+        let message = format!("cluster `{}` no longer exists", row.cluster_id);
+        match self.finish(&row.id, JobStatus::FAILED, Some(error_info(message))).await {
+            Ok(_) => Refreshed::Changed,
+            Err(_) => Refreshed::Failed,
+        }
+    }
+}
