@@ -74,6 +74,7 @@ async fn bench_host(libraries: &Path, engine_section: &str, job_type: &str, main
         id: uuid::Uuid::new_v4().to_string(),
         project: "bench".into(),
         name: "c".into(),
+        description: String::new(),
         cluster_type: "vanilla".into(),
         version: "2.7.1".into(),
         status: "Active".into(),

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use tracing::Instrument as _;
 
 use crate::config::CallTimeouts;
+use crate::metrics::{CallOutcome, metrics};
 use crate::plugins::PluginDescription;
 
 /// Why an engine call did not produce an answer.
@@ -191,7 +192,14 @@ impl EngineHandle {
         let span = tracing::info_span!("engine_call", engine = %self.name, verb);
         let blocking_span = span.clone();
         let task = tokio::task::spawn_blocking(move || blocking_span.in_scope(|| call(engine.as_ref())));
+        let started = std::time::Instant::now();
         let answer = tokio::time::timeout(timeout, task).instrument(span).await;
+        let outcome = match &answer {
+            Ok(Ok(Ok(_))) => CallOutcome::Ok,
+            Ok(Ok(Err(error))) if error.kind == ErrorKind::PANICKED => CallOutcome::Panic,
+            _ => CallOutcome::Error,
+        };
+        metrics().engine_call(&self.name, verb, started.elapsed(), outcome);
         match answer {
             Err(_) => {
                 tracing::warn!(engine = %self.name, verb, timeout_secs = timeout.as_secs_f64(), "engine call timed out; its thread is abandoned");

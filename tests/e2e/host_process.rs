@@ -16,18 +16,23 @@ use serde_json::{Map, Value, json};
 use crate::support;
 
 /// A running `edp-host` with its output collected line by line.
-struct HostProcess {
+pub(crate) struct HostProcess {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl HostProcess {
-    fn start(config: &Path, args: &[&str]) -> HostProcess {
+    pub(crate) fn start(config: &Path, args: &[&str]) -> HostProcess {
+        Self::start_with_env(config, args, &[])
+    }
+
+    pub(crate) fn start_with_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> HostProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_edp-host"))
             .arg("--config")
             .arg(config)
             .args(args)
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -50,11 +55,11 @@ impl HostProcess {
         HostProcess { child, lines }
     }
 
-    fn output(&self) -> Vec<String> {
+    pub(crate) fn output(&self) -> Vec<String> {
         self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    fn wait_for_line(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for_line(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
         let mut found = None;
         let seen = support::wait_until(Duration::from_secs(60), || {
             found = self.output().into_iter().find(|line| predicate(line));
@@ -64,11 +69,11 @@ impl HostProcess {
         found.unwrap_or_default()
     }
 
-    fn signal(&self, signal: Signal) {
+    pub(crate) fn signal(&self, signal: Signal) {
         kill_process(Pid::from_child(&self.child), signal).expect("signal edp-host");
     }
 
-    fn wait(mut self) -> (Option<i32>, Vec<String>) {
+    pub(crate) fn wait(mut self) -> (Option<i32>, Vec<String>) {
         let mut status = None;
         let exited = support::wait_until(Duration::from_secs(60), || {
             status = self.child.try_wait().expect("wait");
@@ -188,7 +193,7 @@ fn ctrl_c_cancels_the_job_and_leaves_no_process_of_it() {
 fn run_refuses_a_data_directory_a_server_holds_and_serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = local_config(dir.path());
-    let server = HostProcess::start(&config, &["serve"]);
+    let server = HostProcess::start(&config, &["serve", "--listen", "127.0.0.1:0"]);
     server.wait_for_line("ready", |line| line.starts_with("edp-host: serving with 2 engine(s)"));
     let main = script(dir.path(), "hello.sh", "#!/bin/sh\necho hi\n");
     let (code, output) =
@@ -224,7 +229,7 @@ fn serve_killed_with_sigkill_while_jobs_run_finishes_every_job_exactly_once_afte
 
     // Kill the host twice while it launches and runs jobs, at different moments.
     for launched_at_least in [4, 12] {
-        let server = HostProcess::start(&config, &["serve"]);
+        let server = HostProcess::start(&config, &["serve", "--listen", "127.0.0.1:0"]);
         assert!(
             support::wait_until(Duration::from_secs(60), || launches() >= launched_at_least),
             "launches: {}",
@@ -232,7 +237,7 @@ fn serve_killed_with_sigkill_while_jobs_run_finishes_every_job_exactly_once_afte
         );
         drop(server); // SIGKILL
     }
-    let server = HostProcess::start(&config, &["serve"]);
+    let server = HostProcess::start(&config, &["serve", "--listen", "127.0.0.1:0"]);
     let finished = support::wait_until(Duration::from_secs(90), || {
         ids.iter().all(|id| store.job_execution(id).expect("read").is_some_and(|row| row.status.is_terminal()))
     });
@@ -260,6 +265,7 @@ fn accepted_jobs(store: &SqliteStore, count: usize) -> Vec<String> {
         id: uuid::Uuid::new_v4().to_string(),
         project: "p1".into(),
         name: "c1".into(),
+        description: String::new(),
         cluster_type: "vanilla".into(),
         version: "2.7.1".into(),
         status: "Active".into(),

@@ -64,6 +64,7 @@ impl Jobs {
             id: uuid::Uuid::new_v4().to_string(),
             project: "p1".into(),
             name: support::unique("cluster-"),
+            description: String::new(),
             cluster_type: cluster_type.into(),
             version: version.into(),
             status: "Active".into(),

@@ -26,8 +26,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the host: load the engines, open the store, recover, and poll until SIGTERM or Ctrl-C.
-    Serve,
+    /// Run the host: load the engines, open the store, recover, serve the REST API and poll until
+    /// SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Run one job without a server and follow it to its end (Ctrl-C cancels it).
     Run(run::RunArgs),
     /// Engine plugins.
@@ -43,7 +44,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Plugins(command) => inspect::plugins(&cli, command),
         Command::Routes(command) => inspect::routes(&cli, command),
-        Command::Serve => runtime()?.block_on(serve::serve(&cli)),
+        Command::Serve(args) => runtime()?.block_on(serve::serve(&cli, args)),
         Command::Run(args) => runtime()?.block_on(run::run(&cli, args)),
     }
 }

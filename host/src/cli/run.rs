@@ -193,6 +193,7 @@ fn register(store: &dyn Store, args: &RunArgsRecords) -> anyhow::Result<Register
                 id: uuid::Uuid::new_v4().to_string(),
                 project: PROJECT.into(),
                 name: cluster_name,
+                description: String::new(),
                 cluster_type: args.cluster_type.clone(),
                 version: args.version.clone(),
                 status: "Active".into(),

@@ -23,6 +23,26 @@ pub(crate) struct RawHost {
     pub(crate) cancel_timeout_secs: Option<Spanned<f64>>,
     pub(crate) cancel_retry_secs: Option<Spanned<f64>>,
     pub(crate) missing_cluster_grace_secs: Option<Spanned<f64>>,
+    pub(crate) listen: Option<Spanned<String>>,
+    pub(crate) max_body_bytes: Option<Spanned<i64>>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAuth {
+    #[serde(default)]
+    pub(crate) tokens: Vec<Spanned<RawToken>>,
+}
+
+/// `[[auth.tokens]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawToken {
+    pub(crate) project: Spanned<String>,
+    pub(crate) role: Spanned<String>,
+    pub(crate) token: Option<Spanned<String>>,
+    pub(crate) token_env: Option<Spanned<String>>,
 }
 
 /// `[engines.NAME]`.
@@ -52,9 +72,10 @@ pub(crate) struct RawDocument {
     pub(crate) host: RawHost,
     pub(crate) engines: Vec<(Spanned<String>, RawEngine)>,
     pub(crate) routes: Vec<(Range<usize>, RawRoute)>,
+    pub(crate) auth: RawAuth,
 }
 
-const SECTIONS: [&str; 3] = ["host", "engines", "routes"];
+const SECTIONS: [&str; 4] = ["host", "engines", "routes", "auth"];
 
 /// Parses `text`, recording every error in `sink`; sections with errors are left out.
 pub(crate) fn parse(text: &str, sink: &mut ErrorSink<'_>) -> RawDocument {
@@ -75,6 +96,11 @@ pub(crate) fn parse(text: &str, sink: &mut ErrorSink<'_>) -> RawDocument {
             }
             "engines" => document.engines = engines(value, sink),
             "routes" => document.routes = routes(value, sink),
+            "auth" => {
+                if let Some(auth) = section::<RawAuth>(value, sink, "[auth]") {
+                    document.auth = auth;
+                }
+            }
             other => sink.push(
                 &key.span(),
                 "",

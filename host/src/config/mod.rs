@@ -30,6 +30,38 @@ pub struct Config {
     pub engines: BTreeMap<String, EngineSettings>,
     /// `[[routes]]`, in file order.
     pub routes: Vec<RouteSpec>,
+    /// `[[auth.tokens]]`.
+    pub tokens: Vec<TokenSettings>,
+}
+
+/// A role a token grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Acts on its own project's objects.
+    Member,
+    /// Acts on every project's objects.
+    Admin,
+}
+
+/// `[[auth.tokens]]`: who a token is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// The project the token acts in.
+    pub project: String,
+    /// Its role.
+    pub role: Role,
+    /// The token itself (from the file, or from the environment variable `token_env` names).
+    pub token: String,
+}
+
+impl std::fmt::Debug for TokenSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens never appear in logs or error messages.
+        f.debug_struct("TokenSettings")
+            .field("project", &self.project)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[host]` settings.
@@ -42,7 +74,17 @@ pub struct HostSettings {
     pub plugin_dirs: Vec<PathBuf>,
     /// How the job manager works.
     pub manager: ManagerSettings,
+    /// Where `serve` listens for the REST API.
+    pub listen: String,
+    /// The largest request body the API accepts (job binaries included).
+    pub max_body_bytes: usize,
 }
+
+/// Sahara's port, on loopback: `serve`'s default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8386";
+
+/// The default largest request body: 16 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The job manager's settings, from `[host]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,7 +274,29 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
         data_dir: resolve(base_dir, data_dir),
         plugin_dirs: raw.host.plugin_dirs.iter().map(|dir| resolve(base_dir, dir.get_ref())).collect(),
         manager: manager_settings(&raw.host, sink),
+        listen: raw.host.listen.as_ref().map_or_else(|| DEFAULT_LISTEN.to_owned(), |listen| listen.get_ref().clone()),
+        max_body_bytes: match &raw.host.max_body_bytes {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(value) => match usize::try_from(*value.get_ref()) {
+                Ok(bytes @ 1024..) => bytes,
+                _ => {
+                    sink.push(
+                        &value.span(),
+                        "[host]",
+                        format!("max_body_bytes must be at least 1024, not {}", value.get_ref()),
+                    );
+                    DEFAULT_MAX_BODY_BYTES
+                }
+            },
+        },
     };
+    let tokens = raw
+        .auth
+        .tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(index, token)| token_settings(index + 1, token, sink))
+        .collect();
     let engines = raw
         .engines
         .into_iter()
@@ -248,7 +312,51 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
         .filter_map(|(index, (span, route))| route_spec(index + 1, &span, route, sink))
         .collect();
     check_ties(&routes, sink);
-    Config { file: file.to_owned(), host, engines, routes }
+    Config { file: file.to_owned(), host, engines, routes, tokens }
+}
+
+fn token_settings(
+    number: usize,
+    raw: &toml::Spanned<document::RawToken>,
+    sink: &mut ErrorSink<'_>,
+) -> Option<TokenSettings> {
+    let subject = format!("auth token #{number}");
+    let token = raw.get_ref();
+    let role = match token.role.get_ref().as_str() {
+        "member" => Role::Member,
+        "admin" => Role::Admin,
+        other => {
+            sink.push(&token.role.span(), &subject, format!("role must be `member` or `admin`, not `{other}`"));
+            return None;
+        }
+    };
+    if token.project.get_ref().trim().is_empty() {
+        sink.push(&token.project.span(), &subject, "project cannot be empty");
+        return None;
+    }
+    let secret = match (&token.token, &token.token_env) {
+        (Some(inline), None) => inline.get_ref().clone(),
+        (None, Some(variable)) => match std::env::var(variable.get_ref()) {
+            Ok(value) => value,
+            Err(_) => {
+                sink.push(
+                    &variable.span(),
+                    &subject,
+                    format!("environment variable `{}` is not set", variable.get_ref()),
+                );
+                return None;
+            }
+        },
+        _ => {
+            sink.push(&raw.span(), &subject, "give exactly one of `token` and `token_env`");
+            return None;
+        }
+    };
+    if secret.len() < 8 {
+        sink.push(&raw.span(), &subject, "a token must be at least 8 characters long");
+        return None;
+    }
+    Some(TokenSettings { project: token.project.get_ref().clone(), role, token: secret })
 }
 
 fn manager_settings(raw: &document::RawHost, sink: &mut ErrorSink<'_>) -> ManagerSettings {

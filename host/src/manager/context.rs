@@ -67,10 +67,26 @@ impl EngineContext for StoreContext {
         Ok(JobBinary { id: binary.id.into(), name: binary.name.into(), url: binary.url.into() })
     }
 
+    /// The bytes of a binary stored in the database: its own, or those of the internal binary
+    /// its `internal-db://<id>` URL names.
     fn job_binary_data(&self, id: &str) -> Result<Vec<u8>, EngineError> {
-        self.store.job_binary_data(id).map_err(unavailable)?.ok_or_else(|| {
-            EngineError::not_found(format!("job binary `{id}` has no stored contents (it is not an internal binary)"))
-        })
+        if let Some(bytes) = self.store.job_binary_data(id).map_err(unavailable)? {
+            return Ok(bytes);
+        }
+        let binary = self.store.job_binary(id).map_err(unavailable)?.ok_or_else(|| missing("job binary", id))?;
+        let internal = binary.url.strip_prefix("internal-db://").filter(|internal| *internal != id);
+        match internal {
+            Some(internal) => self.store.job_binary_data(internal).map_err(unavailable)?.ok_or_else(|| {
+                EngineError::not_found(format!(
+                    "job binary `{id}` refers to `{}`, which has no stored contents",
+                    binary.url
+                ))
+            }),
+            None => Err(EngineError::not_found(format!(
+                "job binary `{id}` is stored at {}, which this host cannot fetch; upload it as an internal binary",
+                binary.url
+            ))),
+        }
     }
 
     fn data_source(&self, id: &str) -> Result<DataSource, EngineError> {

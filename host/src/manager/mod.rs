@@ -129,6 +129,11 @@ impl JobManager {
         &self.inner.store
     }
 
+    /// The routes.
+    pub fn routes(&self) -> &RouteTable {
+        &self.inner.routes
+    }
+
     /// The engines.
     pub fn engines(&self) -> &EngineRegistry {
         &self.inner.engines

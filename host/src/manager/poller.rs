@@ -65,6 +65,7 @@ impl JobManager {
             tally(result);
         }
         stats.elapsed = started.elapsed();
+        crate::metrics::metrics().poll_pass(stats.elapsed);
         Ok(stats)
     }
 

@@ -69,7 +69,7 @@ pub trait Store: Send + Sync + 'static {
     fn cluster(&self, id: &str) -> Result<Option<ClusterRecordRow>, StoreError>;
     /// Clusters, optionally of one project, ordered by creation.
     fn clusters(&self, project: Option<&str>) -> Result<Vec<ClusterRecordRow>, StoreError>;
-    /// Replaces a cluster's mutable fields (name, status, info, flags); false if missing.
+    /// Replaces a cluster's mutable fields (name, description, status, info, flags); false if missing.
     fn update_cluster(&self, cluster: &ClusterRecordRow) -> Result<bool, StoreError>;
     /// Removes a cluster; false if missing.
     fn delete_cluster(&self, id: &str) -> Result<bool, StoreError>;

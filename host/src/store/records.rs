@@ -15,6 +15,8 @@ pub struct ClusterRecordRow {
     pub project: String,
     /// Name, unique in its project.
     pub name: String,
+    /// Description.
+    pub description: String,
     /// Sahara's plugin name, e.g. `vanilla`: the cluster type routes use.
     pub cluster_type: String,
     /// The plugin version, e.g. `2.7.1`.

@@ -55,8 +55,7 @@ const STATEMENT_CACHE: usize = 64;
 /// `job_executions_active` partial index (migration 1), or SQLite will not use that index.
 const ACTIVE_PREDICATE: &str = "status NOT IN ('SUCCEEDED', 'FAILED', 'KILLED', 'DONEWITHERROR', 'SUSPENDFAILED')";
 
-const CLUSTER_COLUMNS: &str =
-    "id, project, name, cluster_type, version, status, info, is_public, is_protected, created_at, updated_at";
+const CLUSTER_COLUMNS: &str = "id, project, name, cluster_type, version, status, info, is_public, is_protected, created_at, updated_at, description";
 const JOB_BINARY_COLUMNS: &str = "id, project, name, description, url, is_public, is_protected, created_at, updated_at";
 const DATA_SOURCE_COLUMNS: &str =
     "id, project, name, description, kind, url, is_public, is_protected, created_at, updated_at";
@@ -268,6 +267,7 @@ fn cluster_from_row(row: &Row<'_>) -> rusqlite::Result<ClusterRecordRow> {
         is_protected: row.get(8)?,
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
+        description: row.get(11)?,
     })
 }
 
@@ -439,7 +439,7 @@ impl Store for SqliteStore {
         self.write(|connection| {
             connection
                 .prepare_cached(&format!(
-                    "INSERT INTO clusters ({CLUSTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                    "INSERT INTO clusters ({CLUSTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                 ))
                 .and_then(|mut statement| {
                     statement.execute(rusqlite::params![
@@ -454,6 +454,7 @@ impl Store for SqliteStore {
                         cluster.is_protected,
                         cluster.created_at,
                         cluster.updated_at,
+                        cluster.description,
                     ])
                 })
                 .map_err(|error| {
@@ -492,7 +493,7 @@ impl Store for SqliteStore {
             let count = connection
                 .prepare_cached(
                     "UPDATE clusters SET name = ?2, status = ?3, info = ?4, is_public = ?5, is_protected = ?6, \
-                     updated_at = ?7 WHERE id = ?1",
+                     updated_at = ?7, description = ?8 WHERE id = ?1",
                 )
                 .and_then(|mut statement| {
                     statement.execute(rusqlite::params![
@@ -503,6 +504,7 @@ impl Store for SqliteStore {
                         cluster.is_public,
                         cluster.is_protected,
                         cluster.updated_at,
+                        cluster.description,
                     ])
                 })
                 .map_err(|error| {

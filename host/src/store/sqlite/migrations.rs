@@ -26,8 +26,13 @@ pub(super) struct Migration {
 }
 
 /// Every migration, in order.
-pub(super) const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "initial schema", sql: V1_INITIAL_SCHEMA }];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "initial schema", sql: V1_INITIAL_SCHEMA },
+    Migration { version: 2, description: "cluster descriptions", sql: V2_CLUSTER_DESCRIPTION },
+];
+
+/// Registered clusters get Sahara's `description`.
+const V2_CLUSTER_DESCRIPTION: &str = "ALTER TABLE clusters ADD COLUMN description TEXT NOT NULL DEFAULT '';";
 
 /// The schema version this binary writes.
 pub(super) const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

@@ -56,6 +56,7 @@ fn cluster(id: &str, project: &str, name: &str) -> ClusterRecordRow {
         id: id.to_owned(),
         project: project.to_owned(),
         name: name.to_owned(),
+        description: String::new(),
         cluster_type: "vanilla".to_owned(),
         version: "2.7.1".to_owned(),
         status: "Active".to_owned(),
