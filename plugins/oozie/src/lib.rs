@@ -1,0 +1,1 @@
+//! The Oozie engine (being written).
