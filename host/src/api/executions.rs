@@ -180,18 +180,28 @@ pub(crate) async fn list(
         ("created_at", "created_at"),
     ];
     let listing = Listing::parse(query, &sortable)?;
-    let filter =
-        crate::store::ExecutionFilter { project: caller.listing_project().map(str::to_owned), ..Default::default() };
-    let mut rows = state.db(move |store| store.job_executions(&filter)).await?;
-    if !caller.admin {
-        // Other projects' public executions are readable too.
-        let public = crate::store::ExecutionFilter::default();
-        let others = state.db(move |store| store.job_executions(&public)).await?;
-        rows.extend(others.into_iter().filter(|row| row.is_public && row.project != caller.project));
-        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    }
-    let items = rows.iter().map(|row| render::job_execution(row, version)).collect();
     let collection = if version == Version::V2 { "jobs" } else { "job_executions" };
+    let project = caller.listing_project().map(str::to_owned);
+    if let Some(page) = listing.store_page() {
+        if let Some(marker) = &page.marker {
+            load(&state, &caller, marker).await.map_err(|_| ApiError::not_found("marker", marker))?;
+        }
+        let filter = crate::store::ExecutionFilter {
+            project,
+            or_public: true,
+            statuses: page.statuses,
+            cluster_id: page.cluster_id,
+            limit: page.limit.map(|limit| limit + 1),
+            after_id: page.marker,
+            ..Default::default()
+        };
+        let rows = state.db(move |store| store.job_executions(&filter)).await?;
+        let items = rows.iter().map(|row| render::job_execution(row, version)).collect();
+        return Ok(Json(crate::api::listing::render_store_page(collection, items, page.limit)));
+    }
+    let filter = crate::store::ExecutionFilter { project, or_public: true, ..Default::default() };
+    let rows = state.db(move |store| store.job_executions(&filter)).await?;
+    let items = rows.iter().map(|row| render::job_execution(row, version)).collect();
     Ok(Json(listing.render(collection, items)?))
 }
 

@@ -53,6 +53,23 @@ impl Listing {
         Ok(listing)
     }
 
+    /// The store-level form of this listing, when it needs no sorting and filters only by
+    /// status or cluster: then the store pages it (one page read, not the whole table).
+    pub(crate) fn store_page(&self) -> Option<StorePage> {
+        if self.sort_by.is_some() {
+            return None;
+        }
+        let mut page = StorePage { statuses: None, cluster_id: None, limit: self.limit, marker: self.marker.clone() };
+        for (key, value) in &self.filters {
+            match key.as_str() {
+                "status" => page.statuses = Some(vec![value.parse().ok()?]),
+                "cluster_id" => page.cluster_id = Some(value.clone()),
+                _ => return None,
+            }
+        }
+        Some(page)
+    }
+
     /// Filters, sorts and pages `items` into `{collection: [...], "markers": {...}}`.
     pub(crate) fn render(&self, collection: &str, mut items: Vec<Value>) -> Result<Value, ApiError> {
         for (key, wanted) in &self.filters {
@@ -108,6 +125,38 @@ impl Listing {
         }
         Ok(Value::Object(reply))
     }
+}
+
+/// A listing the store can page itself.
+#[derive(Debug, Clone)]
+pub(crate) struct StorePage {
+    pub(crate) statuses: Option<Vec<edp_plugin_api::JobStatus>>,
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) marker: Option<String>,
+}
+
+/// `{collection: items, "markers": {"prev": null, "next": <last id when more follow>}}` for a
+/// page the store read with one extra row to learn whether more follow.
+pub(crate) fn render_store_page(collection: &str, mut items: Vec<Value>, limit: Option<usize>) -> Value {
+    let mut reply = Map::new();
+    match limit {
+        None => {
+            reply.insert(collection.into(), Value::Array(items));
+        }
+        Some(limit) => {
+            let more = items.len() > limit;
+            items.truncate(limit);
+            let next = if more {
+                items.last().and_then(|item| item.get("id")).cloned().unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            };
+            reply.insert(collection.into(), Value::Array(items));
+            reply.insert("markers".into(), json!({"prev": null, "next": next}));
+        }
+    }
+    Value::Object(reply)
 }
 
 fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {

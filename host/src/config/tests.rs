@@ -111,7 +111,10 @@ fn syntax_errors_and_unknown_sections_have_positions() {
     let syntax = errors("[host\n");
     assert!(syntax[0].starts_with("/etc/edp/plugins.toml:1:"), "{syntax:?}");
     let errors = errors("[hosts]\n");
-    assert_eq!(errors, ["/etc/edp/plugins.toml:1:2: unknown section `hosts`, expected one of: host, engines, routes, auth"]);
+    assert_eq!(
+        errors,
+        ["/etc/edp/plugins.toml:1:2: unknown section `hosts`, expected one of: host, engines, routes, auth"]
+    );
 }
 
 #[test]

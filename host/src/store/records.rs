@@ -163,6 +163,8 @@ pub struct JobExecutionRow {
 pub struct ExecutionFilter {
     /// Only this project's.
     pub project: Option<String>,
+    /// With `project`: other projects' public executions too.
+    pub or_public: bool,
     /// Only these statuses.
     pub statuses: Option<Vec<JobStatus>>,
     /// Only non-terminal executions (the poller's and recovery's predicate).

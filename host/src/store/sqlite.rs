@@ -780,7 +780,11 @@ impl Store for SqliteStore {
         }
         if let Some(project) = &filter.project {
             params.push(SqlValue::Text(project.clone()));
-            conditions.push(format!("project = ?{}", params.len()));
+            if filter.or_public {
+                conditions.push(format!("(project = ?{} OR is_public = 1)", params.len()));
+            } else {
+                conditions.push(format!("project = ?{}", params.len()));
+            }
         }
         if let Some(cluster_id) = &filter.cluster_id {
             params.push(SqlValue::Text(cluster_id.clone()));

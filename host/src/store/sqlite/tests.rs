@@ -776,6 +776,16 @@ fn listing_orders_by_creation_then_id() {
 }
 
 #[test]
+fn a_project_listing_can_include_other_projects_public_executions() {
+    let fixture = seeded();
+    assert!(fixture.store.set_execution_flags("e6", Some(true), None, 1).expect("flags"));
+    let filter = ExecutionFilter { project: Some("p1".into()), or_public: true, ..Default::default() };
+    let listed = fixture.store.job_executions(&filter).expect("list");
+    assert!(ids(&listed).contains(&"e6"), "{:?}", ids(&listed));
+    assert!(!ids(&listed).contains(&"e5"), "private executions of p2 stay hidden");
+}
+
+#[test]
 fn listing_filters_by_each_field_and_combinations() {
     let fixture = seeded();
     let list = |filter: ExecutionFilter| fixture.store.job_executions(&filter).expect("list");
