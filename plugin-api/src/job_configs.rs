@@ -74,7 +74,30 @@ fn scalar_text(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_an_invalid_job(text in "\\PC{0,120}") {
+            if let Err(err) = JobConfigs::parse(&text) {
+                prop_assert_eq!(err.kind, crate::ErrorKind::INVALID_JOB);
+            }
+        }
+
+        #[test]
+        fn any_json_object_parses_or_is_an_invalid_job(
+            keys in prop::collection::vec("(configs|params|args|job_execution_info|proxy_configs|x)", 0..5),
+            values in prop::collection::vec(prop_oneof![Just("1"), Just("\"s\""), Just("[1, \"a\"]"), Just("{\"k\": [true]}"), Just("null")], 0..5),
+        ) {
+            let body: Vec<String> = keys.iter().zip(&values).map(|(k, v)| format!("\"{k}\": {v}")).collect();
+            let text = format!("{{{}}}", body.join(", "));
+            if let Err(err) = JobConfigs::parse(&text) {
+                prop_assert_eq!(err.kind, crate::ErrorKind::INVALID_JOB);
+            }
+        }
+    }
 
     #[test]
     fn parses_sahara_job_configs_and_renders_scalars_as_text() {

@@ -327,5 +327,8 @@ fn serve_refuses_a_non_loopback_address_without_tokens() {
     let config = local_config(dir.path());
     let (code, output) = HostProcess::start(&config, &["serve", "--listen", "0.0.0.0:0"]).wait();
     assert_eq!(code, Some(1), "{output:#?}");
-    assert!(output.iter().any(|line| line.contains("refusing to listen on 0.0.0.0:0 with no [[auth.tokens]]")), "{output:#?}");
+    assert!(
+        output.iter().any(|line| line.contains("refusing to listen on 0.0.0.0:0 with no [[auth.tokens]]")),
+        "{output:#?}"
+    );
 }

@@ -185,3 +185,58 @@ engine = "b"
     );
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
+
+mod hostile_input {
+    //! No input makes the parser panic, and every error it reports points inside the file.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines that look like plugins.toml, to get past the TOML syntax into the validation.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("[host]".to_owned()),
+            Just("[engines.local]".to_owned()),
+            Just("[engines.local.timeout_secs]".to_owned()),
+            Just("[[routes]]".to_owned()),
+            Just("[[auth.tokens]]".to_owned()),
+            "[a-z_]{1,12} = \"[ -~]{0,12}\"",
+            "[a-z_]{1,12} = -?[0-9]{1,6}(\\.[0-9]{1,3})?",
+            "(cluster_type|engine|versions|library|data_dir|role|project|token) = \"[ -~]{0,10}\"",
+            "job_types = \\[(\"[A-Za-z.]{0,12}\", ?){0,3}\\]",
+            "[ -~]{0,20}",
+        ]
+    }
+
+    fn check(text: &str) {
+        if let Err(errors) = parse(text) {
+            let lines = text.lines().count().max(1) + 1;
+            for error in errors.0 {
+                assert!(error.position.line >= 1 && error.position.line <= lines, "{error} in {text:?}");
+                assert!(error.position.column >= 1, "{error}");
+                assert!(!error.message.is_empty(), "{error}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_gives_a_config_or_positioned_errors(text in "\\PC{0,200}") {
+            check(&text);
+        }
+
+        #[test]
+        fn plugins_toml_lookalikes_give_a_config_or_positioned_errors(lines in prop::collection::vec(fragment(), 0..16)) {
+            check(&lines.join("\n"));
+        }
+
+        #[test]
+        fn version_requirements_never_panic(text in "[<>=!*., 0-9a-z]{0,24}") {
+            let _ = text.parse::<crate::version::VersionReq>();
+            let _ = text.parse::<crate::version::Version>();
+        }
+    }
+}

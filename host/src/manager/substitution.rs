@@ -117,7 +117,23 @@ pub(crate) fn expand(url: &str, job_execution_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn expansion_never_panics_and_leaves_no_job_id_placeholder(url in "\\PC{0,80}", id in "[a-z0-9-]{1,36}") {
+            let expanded = expand(&url, &id);
+            prop_assert!(!expanded.contains("%JOB_EXEC_ID%"));
+        }
+
+        #[test]
+        fn randstr_placeholders_expand_to_their_length(n in 0usize..64, prefix in "[a-z/]{0,10}") {
+            let expanded = expand(&format!("{prefix}%RANDSTR({n})%"), "j");
+            prop_assert_eq!(expanded.len(), prefix.len() + n);
+        }
+    }
 
     #[test]
     fn placeholders_expand() {
