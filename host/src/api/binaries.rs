@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::api::auth::Caller;
-use crate::api::body::{JsonBody, RawBody};
+use crate::api::body::{JsonBody, RawBody, check_name};
 use crate::api::error::ApiError;
 use crate::api::listing::Listing;
 use crate::api::render::{self, Version, is_internal};
@@ -39,11 +39,6 @@ pub(crate) struct NewJobBinary {
 const SCHEMES: [&str; 6] = ["internal-db", "swift", "s3", "manila", "hdfs", "maprfs"];
 
 const SORTABLE: [(&str, &str); 3] = [("name", "name"), ("id", "id"), ("created_at", "created_at")];
-
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.trim().is_empty() && name.len() <= 80 && !name.contains('/') && name != "." && name != "..";
-    if ok { Ok(()) } else { Err(ApiError::validation("name must be 1 to 80 characters, without `/`")) }
-}
 
 async fn load(state: &ApiState, caller: &Caller, id: &str, what: &str) -> Result<JobBinaryRow, ApiError> {
     let owned = id.to_owned();

@@ -31,8 +31,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let bytes = bytes(request, state).await?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|err| ApiError::malformed(format!("the request body is not valid JSON: {err}")))?;
-        if !value.is_object() {
+        let Some(object) = value.as_object() else {
             return Err(ApiError::validation("the request body must be a JSON object"));
+        };
+        // Leave a field out instead of sending null: no field of any body is nullable.
+        if let Some((key, _)) = object.iter().find(|(_, value)| value.is_null()) {
+            return Err(ApiError::validation(format!("`{key}` cannot be null; leave it out instead")));
         }
         T::deserialize(value).map(JsonBody).map_err(|err| ApiError::validation(err.to_string()))
     }
@@ -44,4 +48,10 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         bytes(request, state).await.map(RawBody)
     }
+}
+
+/// Sahara's names: 1 to 80 characters, not blank, without `/` (the OpenAPI schema says the same).
+pub(crate) fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.trim().is_empty() && name.chars().count() <= 80 && !name.contains('/');
+    if ok { Ok(()) } else { Err(ApiError::validation("name must be 1 to 80 characters, not blank, without `/`")) }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::api::auth::Caller;
-use crate::api::body::JsonBody;
+use crate::api::body::{JsonBody, check_name};
 use crate::api::error::ApiError;
 use crate::api::listing::Listing;
 use crate::api::render::{self, Version};
@@ -47,7 +47,8 @@ pub(crate) struct ClusterUpdate {
 }
 
 /// Sahara's cluster statuses a registered cluster can be in.
-const STATUSES: [&str; 8] = ["Active", "Error", "Deleting", "Starting", "Scaling", "Shutdown", "Validating", "Waiting"];
+pub(crate) const STATUSES: [&str; 8] =
+    ["Active", "Error", "Deleting", "Starting", "Scaling", "Shutdown", "Validating", "Waiting"];
 
 fn check_status(status: &str) -> Result<(), ApiError> {
     if STATUSES.contains(&status) {
@@ -55,13 +56,6 @@ fn check_status(status: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::validation(format!("unknown cluster status `{status}` (one of: {})", STATUSES.join(", "))))
     }
-}
-
-fn check_name(name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.len() > 80 {
-        return Err(ApiError::validation("name must be 1 to 80 characters"));
-    }
-    Ok(())
 }
 
 pub(crate) async fn create(

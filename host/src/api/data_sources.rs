@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::api::auth::Caller;
-use crate::api::body::JsonBody;
+use crate::api::body::{JsonBody, check_name};
 use crate::api::error::ApiError;
 use crate::api::listing::Listing;
 use crate::api::render::{self, Id, Version};
@@ -42,9 +42,7 @@ pub(crate) async fn create(
     version: Version,
     JsonBody(new): JsonBody<NewDataSource>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if new.name.trim().is_empty() || new.name.len() > 80 {
-        return Err(ApiError::validation("name must be 1 to 80 characters"));
-    }
+    check_name(&new.name)?;
     if !KINDS.contains(&new.kind.as_str()) {
         return Err(ApiError::validation(format!(
             "unknown data source type `{}` (one of: {})",

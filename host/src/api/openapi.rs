@@ -26,6 +26,8 @@ fn object(required: &[&str], properties: Value) -> Value {
 
 fn schemas() -> Map<String, Value> {
     let text = json!({"type": "string"});
+    let required_text = json!({"type": "string", "minLength": 1, "pattern": "\\S"});
+    let name = json!({"type": "string", "minLength": 1, "maxLength": 80, "pattern": "^[^/]*\\S[^/]*$"});
     let any_object = json!({"type": "object"});
     let job_configs = json!({"type": "object", "additionalProperties": false, "properties": {
         "configs": {"type": "object"}, "params": {"type": "object"}, "args": {"type": "array"}, "job_execution_info": {"type": "object"}
@@ -36,21 +38,45 @@ fn schemas() -> Map<String, Value> {
         json!({"type": "object", "required": ["error_code", "error_name", "error_message"], "properties": {
         "error_code": {"type": "integer"}, "error_name": {"type": "string"}, "error_message": {"type": "string"}}}),
     );
-    schemas.insert("NewCluster".into(), object(&["name", "plugin_name", "plugin_version"], json!({
-        "name": text, "plugin_name": text, "plugin_version": text, "description": text, "info": any_object, "status": text})));
+    let status = json!({"type": "string", "enum": crate::api::clusters::STATUSES});
+    let job_types: Vec<&str> = edp_plugin_api::JobType::ALL.iter().map(|t| t.as_str()).collect();
+    let kinds = ["hdfs", "swift", "s3", "manila", "maprfs"];
+    let schemes = "^(internal-db|swift|s3|manila|hdfs|maprfs)://";
+    schemas.insert(
+        "NewCluster".into(),
+        object(
+            &["name", "plugin_name", "plugin_version"],
+            json!({"name": name, "plugin_name": required_text, "plugin_version": required_text,
+                   "description": text, "info": any_object, "status": status}),
+        ),
+    );
     schemas.insert(
         "ClusterUpdate".into(),
-        object(&[], json!({"name": text, "description": text, "status": text, "info": any_object})),
+        object(&[], json!({"name": name, "description": text, "status": status, "info": any_object})),
     );
     schemas.insert(
         "NewJobBinary".into(),
-        object(&["name", "url"], json!({"name": text, "url": text, "description": text, "extra": any_object})),
+        object(
+            &["name", "url"],
+            json!({"name": name, "url": {"type": "string", "pattern": schemes}, "description": text, "extra": any_object}),
+        ),
     );
-    schemas.insert("NewDataSource".into(), object(&["name", "type", "url"], json!({
-        "name": text, "description": text, "type": {"type": "string", "enum": ["hdfs", "swift", "s3", "manila", "maprfs"]}, "url": text, "credentials": any_object})));
-    schemas.insert("NewJobTemplate".into(), object(&["name", "type"], json!({
-        "name": text, "type": {"type": "string", "enum": edp_plugin_api::JobType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
-        "mains": {"type": "array", "items": text}, "libs": {"type": "array", "items": text}, "description": text, "interface": {"type": "array"}})));
+    schemas.insert(
+        "NewDataSource".into(),
+        object(
+            &["name", "type", "url"],
+            json!({"name": name, "description": text, "type": {"type": "string", "enum": kinds}, "url": required_text,
+                   "credentials": any_object}),
+        ),
+    );
+    schemas.insert(
+        "NewJobTemplate".into(),
+        object(
+            &["name", "type"],
+            json!({"name": name, "type": {"type": "string", "enum": job_types}, "mains": {"type": "array", "items": text},
+                   "libs": {"type": "array", "items": text}, "description": text, "interface": {"type": "array"}}),
+        ),
+    );
     schemas.insert("Execute".into(), object(&["cluster_id"], json!({
         "job_template_id": text, "cluster_id": text, "input_id": text, "output_id": text, "job_configs": job_configs, "interface": any_object})));
     schemas.insert(
@@ -72,7 +98,14 @@ fn build() -> Value {
             .path
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .map(|name| {
+                let schema = if name == "job_type" {
+                    json!({"type": "string", "enum": edp_plugin_api::JobType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()})
+                } else {
+                    json!({"type": "string", "minLength": 1})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
             .collect();
         let error = json!({"description": "Sahara's error body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         let mut responses = Map::new();
@@ -101,7 +134,7 @@ fn build() -> Value {
         if let Some(schema) = endpoint.body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         } else if endpoint.method == axum::http::Method::PUT {
-            operation["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+            operation["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary", "minLength": 1}}}});
         }
         let method = endpoint.method.as_str().to_ascii_lowercase();
         paths.entry(endpoint.path.to_owned()).or_insert_with(|| json!({}))[method] = operation;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::auth::Caller;
-use crate::api::body::JsonBody;
+use crate::api::body::{JsonBody, check_name};
 use crate::api::error::ApiError;
 use crate::api::listing::Listing;
 use crate::api::render::{self, Id, Version, is_internal};
@@ -76,9 +76,7 @@ pub(crate) async fn create(
     version: Version,
     JsonBody(new): JsonBody<NewJobTemplate>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if new.name.trim().is_empty() || new.name.len() > 80 {
-        return Err(ApiError::validation("name must be 1 to 80 characters"));
-    }
+    check_name(&new.name)?;
     let job_type: JobType =
         new.job_type.parse().map_err(|err: edp_plugin_api::UnknownJobType| ApiError::validation(err.to_string()))?;
     check_binaries(job_type, &new.mains, &new.libs)?;
