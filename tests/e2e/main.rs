@@ -8,6 +8,7 @@ mod host_process;
 mod local_engine;
 mod logging;
 mod manager;
+mod reliability;
 mod routing;
 mod support;
 mod third_party;

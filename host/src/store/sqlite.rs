@@ -131,6 +131,16 @@ impl SqliteStore {
         Ok(SqliteStore { writer: Mutex::new(connection), readers: None })
     }
 
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or what is damaged.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.read("integrity check", |connection| {
+            let mut statement = connection.prepare("PRAGMA integrity_check")?;
+            let lines =
+                statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(lines.join("\n"))
+        })
+    }
+
     /// Runs `read` on a reader connection (the writer, in memory).
     fn read<T>(
         &self,

@@ -945,3 +945,9 @@ fn two_stores_on_one_file_write_concurrently() {
         assert!(row.extra.contains_key("store0") && row.extra.contains_key("store1"), "no lost merge: {:?}", row.extra);
     }
 }
+
+#[test]
+fn a_healthy_database_passes_sqlites_integrity_check() {
+    let fixture = seeded();
+    assert_eq!(fixture.store.integrity_check().expect("check"), "ok");
+}

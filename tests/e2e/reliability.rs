@@ -1,0 +1,174 @@
+//! Faults under load: the host killed with SIGKILL at random moments while clients launch jobs
+//! through the API, restarted each time. Afterwards every launch the API acknowledged exists,
+//! ended, was launched exactly once, no terminal status ever changed, and the store is intact.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use edp_host::store::{ExecutionFilter, SqliteStore, Store};
+use edp_plugin_api::JobStatus;
+use serde_json::{Value, json};
+
+use crate::host_process::HostProcess;
+use crate::support;
+
+const TOKEN: &str = "reliability-test-token";
+
+fn config(dir: &Path, launch_log: &Path) -> std::path::PathBuf {
+    support::write_config(
+        dir,
+        &format!(
+            "[host]\ndata_dir = \"data\"\nplugin_dirs = [{:?}]\npoll_interval_secs = 0.3\n\n\
+             [engines.mock.config]\nlaunch_log = {:?}\nscript = {{ run_ms = 700, launch_delay_ms = 5 }}\n\n\
+             [[routes]]\ncluster_type = \"*\"\nengine = \"mock\"\n\n\
+             [[auth.tokens]]\nproject = \"p1\"\nrole = \"member\"\ntoken = {TOKEN:?}\n",
+            support::engine_libraries().display().to_string(),
+            launch_log.display().to_string()
+        ),
+    )
+}
+
+fn start(config: &Path) -> (HostProcess, String) {
+    let server = HostProcess::start(config, &["serve", "--listen", "127.0.0.1:0"]);
+    let line = server.wait_for_line("the address", |line| line.contains(" on http://"));
+    let url = line.split(" on ").nth(1).and_then(|rest| rest.split(';').next()).expect("url").to_owned();
+    (server, url)
+}
+
+fn post(url: &str, path: &str, body: &Value) -> Result<Value, String> {
+    ureq::post(&format!("{url}{path}"))
+        .set("X-Auth-Token", TOKEN)
+        .timeout(Duration::from_secs(5))
+        .set("Content-Type", "application/json")
+        .send_string(&body.to_string())
+        .map_err(|err| err.to_string())
+        .and_then(|response| {
+            if response.status() != 202 {
+                return Err(format!("status {}", response.status()));
+            }
+            let text = response.into_string().map_err(|err| err.to_string())?;
+            serde_json::from_str(&text).map_err(|err| err.to_string())
+        })
+}
+
+#[test]
+fn sigkill_under_load_loses_no_acknowledged_job_and_launches_each_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let launch_log = dir.path().join("launches.tsv");
+    let config = config(dir.path(), &launch_log);
+    let (mut server, url) = start(&config);
+    let cluster =
+        post(&url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
+            .expect("cluster");
+    let cluster_id = cluster["cluster"]["id"].as_str().expect("id").to_owned();
+    let template =
+        post(&url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
+    let template_id = template["job_template"]["id"].as_str().expect("id").to_owned();
+
+    // Clients launch jobs as fast as the server takes them; only 202s count as acknowledged.
+    let url_now = Arc::new(Mutex::new(url));
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (url_now, acknowledged, stop) = (Arc::clone(&url_now), Arc::clone(&acknowledged), Arc::clone(&stop));
+            let body = json!({"job_template_id": template_id, "cluster_id": cluster_id});
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let url = url_now.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                    match post(&url, "/v2/jobs", &body) {
+                        Ok(reply) => {
+                            let id = reply["job"]["id"].as_str().expect("id").to_owned();
+                            acknowledged.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // A watcher records the first terminal status it sees of each job.
+    let store = Arc::new(SqliteStore::open(&dir.path().join("data/edp.sqlite")).expect("store"));
+    let first_terminal = Arc::new(Mutex::new(HashMap::<String, JobStatus>::new()));
+    let changed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let watcher = {
+        let (store, first_terminal, changed, stop) =
+            (Arc::clone(&store), Arc::clone(&first_terminal), Arc::clone(&changed), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(rows) = store.job_executions(&ExecutionFilter::default()) {
+                    let mut seen = first_terminal.lock().unwrap_or_else(PoisonError::into_inner);
+                    for row in rows.into_iter().filter(|row| row.status.is_terminal()) {
+                        let first = *seen.entry(row.id.clone()).or_insert(row.status);
+                        if first != row.status {
+                            changed
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .push(format!("{} {first} -> {}", row.id, row.status));
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+
+    // Kill the host three times at pseudo-random moments, restarting it each time.
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(400 + rng.u64(0..800)));
+        drop(server); // SIGKILL
+        let (restarted, url) = start(&config);
+        *url_now.lock().unwrap_or_else(PoisonError::into_inner) = url;
+        server = restarted;
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().expect("client");
+    }
+    let acknowledged = acknowledged.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    assert!(acknowledged.len() >= 20, "load was sustained: {} jobs acknowledged", acknowledged.len());
+
+    // Every acknowledged job ends, with the server running.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pending = loop {
+        let pending: Vec<String> = acknowledged
+            .iter()
+            .filter(|id| !store.job_execution(id).expect("read").is_some_and(|row| row.status.is_terminal()))
+            .cloned()
+            .collect();
+        if pending.is_empty() || Instant::now() > deadline {
+            break pending;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    stop.store(true, Ordering::Relaxed);
+    watcher.join().expect("watcher");
+    server.signal(rustix::process::Signal::TERM);
+    let (code, log) = server.wait();
+    assert!(pending.is_empty(), "acknowledged jobs that never ended: {pending:?}\n{}", log.join("\n"));
+    assert_eq!(code, Some(0));
+
+    for id in &acknowledged {
+        let row = store.job_execution(id).expect("read").unwrap_or_else(|| panic!("acknowledged job {id} was lost"));
+        assert_eq!(row.status, JobStatus::SUCCEEDED, "{row:#?}");
+    }
+    let log = std::fs::read_to_string(&launch_log).expect("launch log");
+    let mut launches: HashMap<&str, usize> = HashMap::new();
+    for job in log.lines().filter_map(|line| line.split('\t').next()) {
+        *launches.entry(job).or_default() += 1;
+    }
+    for id in &acknowledged {
+        assert_eq!(launches.get(id.as_str()), Some(&1), "{id} launched exactly once");
+    }
+    assert!(
+        changed.lock().unwrap_or_else(PoisonError::into_inner).is_empty(),
+        "terminal statuses changed: {changed:?}"
+    );
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
