@@ -42,10 +42,10 @@ impl JobManager {
         self.job_execution(id).await
     }
 
-    /// Resumes a SUSPENDED execution.
+    /// Resumes a SUSPENDED (or PREPSUSPENDED: suspended before it started) execution.
     pub async fn resume(&self, id: &str) -> Result<JobExecutionRow, ManagerError> {
         let row = self.job_execution(id).await?;
-        if row.status != JobStatus::SUSPENDED {
+        if row.status != JobStatus::SUSPENDED && row.status != JobStatus::PREPSUSPENDED {
             return Err(ManagerError::WrongStatus { id: id.to_owned(), status: row.status, action: "resume" });
         }
         let engine = self.engine(&row.engine)?;

@@ -116,7 +116,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records that a launch is about to be attempted (counts attempts); false if missing.
     fn mark_launch_attempt(&self, id: &str, now: Millis) -> Result<bool, StoreError>;
     /// Writes a launch's engine job id, start time, status and merged `extra` (and the data
-    /// source URLs) in one transaction, unless the execution is terminal.
+    /// source URLs) in one transaction, unless the execution is terminal. A TOBEKILLED status
+    /// stays: a cancel that arrived during the launch is not forgotten.
     fn record_launch(&self, id: &str, launched: &Launched) -> Result<UpdateOutcome, StoreError>;
     /// Moves a job execution to a status with the engine's info. A terminal status also sets
     /// the end time (and the start time, if it was never set) in the same transaction. Never

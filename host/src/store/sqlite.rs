@@ -893,7 +893,7 @@ impl Store for SqliteStore {
             changed(
                 transaction,
                 OPERATION,
-                "UPDATE job_executions SET engine_job_id = ?2, start_time = ?3, status = COALESCE(?4, status), \
+                "UPDATE job_executions SET engine_job_id = ?2, start_time = ?3, status = CASE WHEN status = 'TOBEKILLED' THEN status ELSE COALESCE(?4, status) END, \
                  extra = ?5, data_source_urls = ?6, job_configs = ?7, updated_at = ?3 WHERE id = ?1",
                 rusqlite::params![
                     id,

@@ -163,9 +163,10 @@ impl OozieConfig {
                 raw.workflow_postfix
             )));
         }
-        for (key, path) in
-            [("hbase_common_lib", Some(&raw.hbase_common_lib)), ("java_main_wrapper_jar", raw.java_main_wrapper_jar.as_ref())]
-        {
+        for (key, path) in [
+            ("hbase_common_lib", Some(&raw.hbase_common_lib)),
+            ("java_main_wrapper_jar", raw.java_main_wrapper_jar.as_ref()),
+        ] {
             if let Some(path) = path
                 && !(path.starts_with('/') || path.contains("://"))
             {

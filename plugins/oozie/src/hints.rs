@@ -71,11 +71,8 @@ fn edp_configs(job_type: JobType) -> Vec<Value> {
 }
 
 fn common_edp_configs(job_type: JobType) -> Vec<Value> {
-    let mut configs = vec![config(
-        "edp.hbase_common_lib",
-        "false",
-        "Add the cluster's shared HBase libraries to oozie.libpath",
-    )];
+    let mut configs =
+        vec![config("edp.hbase_common_lib", "false", "Add the cluster's shared HBase libraries to oozie.libpath")];
     if job_type != JobType::Shell {
         configs.push(config("oozie.libpath", "", "More HDFS directories of jars for the job, comma-separated"));
     }

@@ -132,8 +132,8 @@ impl Http {
                 Err(Failure::Final(_)) => false,
             };
             if !retry {
-                return outcome.or_else(|failure| match failure {
-                    Failure::Transient(error) | Failure::Final(error) => Err(error),
+                return outcome.map_err(|failure| match failure {
+                    Failure::Transient(error) | Failure::Final(error) => error,
                 });
             }
             tracing::debug!(service, url = %full_url(url, query), attempt, "retrying a read");
@@ -190,7 +190,9 @@ impl Http {
                 "{service} did not answer {request} within {:.1}s",
                 self.read_timeout.as_secs_f64()
             ))),
-            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut || io.kind() == std::io::ErrorKind::WouldBlock => {
+            ureq::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::TimedOut || io.kind() == std::io::ErrorKind::WouldBlock =>
+            {
                 Failure::Final(EngineError::unavailable(format!(
                     "{service} did not answer {request} within {:.1}s",
                     self.read_timeout.as_secs_f64()
@@ -199,7 +201,9 @@ impl Http {
             ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
                 Failure::Final(EngineError::invalid_config(format!("cannot send {request} to {service}: {err}")))
             }
-            other => Failure::Transient(EngineError::unavailable(format!("cannot reach {service} for {request}: {other}"))),
+            other => {
+                Failure::Transient(EngineError::unavailable(format!("cannot reach {service} for {request}: {other}")))
+            }
         }
     }
 }

@@ -142,8 +142,13 @@ impl<'a> Oozie<'a> {
             JobKind::Coordinator => ("coordinator", "coordinatorjobs", "coordJobId"),
         };
         let filter = format!("name={app_name}");
-        let query =
-            [("jobtype", jobtype), ("filter", filter.as_str()), ("offset", "1"), ("len", "50"), ("user.name", self.user)];
+        let query = [
+            ("jobtype", jobtype),
+            ("filter", filter.as_str()),
+            ("offset", "1"),
+            ("len", "50"),
+            ("user.name", self.user),
+        ];
         let url = format!("{}/v2/jobs", self.base);
         let reply = self.http.call("oozie", Method::Get, &url, &query, None)?;
         if reply.status != 200 {
@@ -160,7 +165,8 @@ impl<'a> Oozie<'a> {
                 })
             })
             .collect();
-        let live = |found: &&Found| crate::status::job_status(&found.status).is_some_and(|status| !status.is_terminal());
+        let live =
+            |found: &&Found| crate::status::job_status(&found.status).is_some_and(|status| !status.is_terminal());
         Ok(found.iter().find(live).or_else(|| found.first()).cloned())
     }
 

@@ -31,13 +31,9 @@ impl UtcMinute {
     /// Parses the accepted forms (see the module docs).
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
-        let body = trimmed
-            .strip_suffix('Z')
-            .or_else(|| trimmed.strip_suffix("+00:00"))
-            .unwrap_or(trimmed);
-        let (date, time) = body
-            .split_once(['T', ' '])
-            .ok_or_else(|| format!("`{text}` is not a time like 2015-06-10T06:05Z"))?;
+        let body = trimmed.strip_suffix('Z').or_else(|| trimmed.strip_suffix("+00:00")).unwrap_or(trimmed);
+        let (date, time) =
+            body.split_once(['T', ' ']).ok_or_else(|| format!("`{text}` is not a time like 2015-06-10T06:05Z"))?;
         let number = |part: &str, what: &str| -> Result<i64, String> {
             if part.is_empty() || part.len() > 4 || !part.chars().all(|c| c.is_ascii_digit()) {
                 return Err(format!("`{text}`: bad {what} `{part}` (times are UTC, like 2015-06-10T06:05Z)"));
@@ -153,7 +149,8 @@ fn frequency(value: &Value) -> Result<String, EngineError> {
     }
     if let Some(inner) = text.strip_prefix("${coord:").and_then(|rest| rest.strip_suffix(")}")) {
         let (unit, count) = inner.split_once('(').unwrap_or(("", ""));
-        let count_ok = !count.is_empty() && count.chars().all(|c| c.is_ascii_digit()) && count.parse::<u64>().is_ok_and(|n| n > 0);
+        let count_ok =
+            !count.is_empty() && count.chars().all(|c| c.is_ascii_digit()) && count.parse::<u64>().is_ok_and(|n| n > 0);
         match unit {
             "minutes" if count_ok => at_least_five(count)?,
             "hours" | "days" | "months" | "endOfDays" | "endOfMonths" if count_ok => {}
@@ -187,7 +184,8 @@ impl Schedule {
         if end <= start {
             return Err(invalid(format!("end ({end}) must be after start ({start})")));
         }
-        let frequency = frequency(info.get("frequency").ok_or_else(|| invalid("job_execution_info needs `frequency`"))?)?;
+        let frequency =
+            frequency(info.get("frequency").ok_or_else(|| invalid("job_execution_info needs `frequency`"))?)?;
         Ok(Self { start, end, frequency })
     }
 
@@ -213,8 +211,13 @@ mod tests {
 
     #[test]
     fn parses_oozie_iso_and_sahara_forms_as_utc() {
-        for text in ["2015-06-10T06:05Z", "2015-06-10T06:05", "2015-06-10 06:05:00", "2015-06-10T06:05:00+00:00", "2015-6-10T6:05Z"]
-        {
+        for text in [
+            "2015-06-10T06:05Z",
+            "2015-06-10T06:05",
+            "2015-06-10 06:05:00",
+            "2015-06-10T06:05:00+00:00",
+            "2015-6-10T6:05Z",
+        ] {
             assert_eq!(UtcMinute::parse(text).expect(text).to_string(), "2015-06-10T06:05Z", "{text}");
         }
         assert_eq!(UtcMinute::parse("1970-01-01T00:00Z"), Ok(UtcMinute { minutes: 0 }));
@@ -243,7 +246,8 @@ mod tests {
         assert_eq!(schedule.start.to_string(), "2030-01-01T00:00Z");
         assert_eq!(schedule.end.to_string(), "2030-01-02T00:00Z");
         assert_eq!(schedule.frequency, "60");
-        for frequency in [json!("${coord:hours(2)}"), json!("${coord:minutes(15)}"), json!("0/15 * * * *"), json!("10")] {
+        for frequency in [json!("${coord:hours(2)}"), json!("${coord:minutes(15)}"), json!("0/15 * * * *"), json!("10")]
+        {
             let info = json!({"start": "2030-01-01T00:00Z", "end": "2030-01-02T00:00Z", "frequency": frequency});
             assert!(Schedule::parse(&configs(info)).is_ok(), "{frequency}");
         }

@@ -73,9 +73,9 @@ mod tests {
     #[test]
     fn a_report_keeps_the_whole_job_json() {
         let info = json!({"id": "1-W", "status": "RUNNING", "actions": [{"name": "job-node"}]});
-        let report = report(&info).expect("report");
-        assert_eq!(report.status, JobStatus::RUNNING);
-        assert_eq!(serde_json::from_str::<Value>(&report.info).expect("json"), info);
+        let full = report(&info).expect("report");
+        assert_eq!(full.status, JobStatus::RUNNING);
+        assert_eq!(serde_json::from_str::<Value>(&full.info).expect("json"), info);
         assert!(report(&json!({"id": "1-W"})).is_err());
         assert!(report(&json!({"status": "WEIRD"})).is_err());
         assert!(report(&json!(["RUNNING"])).is_err());

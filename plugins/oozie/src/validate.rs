@@ -20,7 +20,8 @@ pub(crate) const JOB_TYPES: [JobType; 6] =
 
 /// The supported job type named `text`.
 pub(crate) fn job_type(text: &str) -> Result<JobType, EngineError> {
-    let job_type: JobType = text.parse().map_err(|err: edp_plugin_api::UnknownJobType| EngineError::invalid_job(err.to_string()))?;
+    let job_type: JobType =
+        text.parse().map_err(|err: edp_plugin_api::UnknownJobType| EngineError::invalid_job(err.to_string()))?;
     if JOB_TYPES.contains(&job_type) {
         Ok(job_type)
     } else {
@@ -189,7 +190,9 @@ mod tests {
     fn java_needs_a_main_class_and_streaming_a_mapper_and_reducer() {
         assert!(check_configs(JobType::Java, &configs("{}"), false).is_err());
         assert!(check_configs(JobType::Java, &configs(r#"{"configs": {"edp.java.main_class": " "}}"#), false).is_err());
-        assert!(check_configs(JobType::Java, &configs(r#"{"configs": {"edp.java.main_class": "a.B"}}"#), false).is_ok());
+        assert!(
+            check_configs(JobType::Java, &configs(r#"{"configs": {"edp.java.main_class": "a.B"}}"#), false).is_ok()
+        );
         let adapted = configs(r#"{"configs": {"edp.java.main_class": "a.B", "edp.java.adapt_for_oozie": true}}"#);
         assert!(check_configs(JobType::Java, &adapted, false).is_err());
         assert!(check_configs(JobType::Java, &adapted, true).is_ok());

@@ -369,8 +369,8 @@ mod tests {
 
     #[test]
     fn flags_take_sahara_spellings() {
-        let configs = JobConfigs::parse(r#"{"configs": {"a": true, "b": "True", "c": "true", "d": "yes"}}"#)
-            .expect("configs");
+        let configs =
+            JobConfigs::parse(r#"{"configs": {"a": true, "b": "True", "c": "true", "d": "yes"}}"#).expect("configs");
         assert!(flag(&configs, "a") && flag(&configs, "b") && flag(&configs, "c"));
         assert!(!flag(&configs, "d") && !flag(&configs, "missing"));
     }

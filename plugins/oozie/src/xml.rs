@@ -14,7 +14,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 /// Refuses text that XML 1.0 cannot represent: control characters other than tab, newline and
 /// carriage return, and the non-characters U+FFFE and U+FFFF.
 pub(crate) fn check_text(what: &str, value: &str) -> Result<(), EngineError> {
-    let bad = value.chars().find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+    let bad =
+        value.chars().find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}'));
     match bad {
         Some(c) => Err(EngineError::invalid_job(format!(
             "{what} contains the character U+{:04X}, which XML (and so Oozie) cannot carry",

@@ -629,6 +629,21 @@ fn record_launch_writes_every_field_and_merges_extra() {
 }
 
 #[test]
+fn a_launch_recorded_after_a_cancel_arrived_keeps_tobekilled() {
+    let fixture = Fixture::new();
+    let store = &fixture.store;
+    store.insert_job_execution(&execution("e1", "p1", "c1", JobStatus::TOBEKILLED, 100)).expect("insert");
+    assert_eq!(store.record_launch("e1", &launched(500)).expect("launch"), UpdateOutcome::Applied);
+    let row = store.job_execution("e1").expect("read").expect("present");
+    assert_eq!(row.status, JobStatus::TOBEKILLED, "the cancel is not forgotten");
+    assert_eq!(
+        row.engine_job_id.as_deref(),
+        Some("0000001-150915094349962-oozie-hado-W"),
+        "the id the cancel needs is recorded"
+    );
+}
+
+#[test]
 fn record_launch_refuses_terminal_statuses_and_missing_or_terminal_executions() {
     let fixture = Fixture::new();
     let store = &fixture.store;
