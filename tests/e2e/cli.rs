@@ -119,8 +119,6 @@ fn a_route_to_an_unknown_engine_is_an_error_at_its_position() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let text = support::text(&output);
-    assert!(
-        text.contains(&format!("{}:6:10: route #1: unknown engine `sparky` (engines: local, mock)", config.display())),
-        "{text}"
-    );
+    let expected = format!("{}:6:10: route #1: unknown engine `sparky` (engines: ", config.display());
+    assert!(text.contains(&expected) && text.contains("local") && text.contains("mock"), "{text}");
 }

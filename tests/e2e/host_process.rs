@@ -7,13 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use edp_host::manager::now_millis;
-use edp_host::store::{ClusterRecordRow, JobExecutionRow, JobTemplateRow, SqliteStore, Store};
+use edp_host::store::{SqliteStore, Store};
 use edp_plugin_api::JobStatus;
 use rustix::process::{Pid, Signal, kill_process};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use crate::support;
+use crate::{records, support};
 
 /// A running `edp-host` with its output collected line by line.
 pub(crate) struct HostProcess {
@@ -194,7 +193,7 @@ fn run_refuses_a_data_directory_a_server_holds_and_serve_stops_cleanly_on_sigter
     let dir = tempfile::tempdir().expect("temp dir");
     let config = local_config(dir.path());
     let server = HostProcess::start(&config, &["serve", "--listen", "127.0.0.1:0"]);
-    server.wait_for_line("ready", |line| line.starts_with("edp-host: serving with 2 engine(s)"));
+    server.wait_for_line("ready", |line| line.starts_with("edp-host: serving with "));
     let main = script(dir.path(), "hello.sh", "#!/bin/sh\necho hi\n");
     let (code, output) =
         HostProcess::start(&config, &["run", "--cluster-type", "vanilla", "--job-type", "Shell", "--main", &main])
@@ -260,63 +259,21 @@ fn serve_killed_with_sigkill_while_jobs_run_finishes_every_job_exactly_once_afte
 
 /// `count` PENDING executions, as the API will have accepted them.
 fn accepted_jobs(store: &SqliteStore, count: usize) -> Vec<String> {
-    let now = now_millis();
-    let cluster = ClusterRecordRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        project: "p1".into(),
-        name: "c1".into(),
-        description: String::new(),
-        cluster_type: "vanilla".into(),
-        version: "2.7.1".into(),
-        status: "Active".into(),
-        info: Map::new(),
-        is_public: false,
-        is_protected: false,
-        created_at: now,
-        updated_at: now,
-    };
-    store.insert_cluster(&cluster).expect("cluster");
-    let template = JobTemplateRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        project: "p1".into(),
-        name: "t1".into(),
-        description: String::new(),
-        job_type: "Pig".into(),
-        mains: Vec::new(),
-        libs: Vec::new(),
-        interface: Value::Array(Vec::new()),
-        is_public: false,
-        is_protected: false,
-        created_at: now,
-        updated_at: now,
-    };
-    store.insert_job_template(&template).expect("template");
+    let cluster = records::insert_cluster(store, "vanilla", "2.7.1");
+    let template = records::insert_template(store, "Pig");
     (0..count)
         .map(|index| {
-            let row = JobExecutionRow {
-                id: format!("{index:02}-{}", uuid::Uuid::new_v4()),
-                project: "p1".into(),
-                job_template_id: template.id.clone(),
-                cluster_id: cluster.id.clone(),
-                input_id: None,
-                output_id: None,
-                engine: "mock".into(),
-                engine_job_id: None,
-                status: JobStatus::PENDING,
-                engine_info: Map::new(),
-                start_time: None,
-                end_time: None,
-                job_configs: json!({"configs": {}, "params": {}, "args": []}),
-                extra: Map::new(),
-                data_source_urls: Map::new(),
-                launch_attempts: 0,
-                is_public: false,
-                is_protected: false,
-                created_at: now + i64::try_from(index).unwrap_or_default(),
-                updated_at: now,
-            };
-            store.insert_job_execution(&row).expect("insert");
-            row.id
+            // Ids sort in creation order, so recovery meets them in the order they came.
+            let id = format!("{index:02}-{}", uuid::Uuid::new_v4());
+            records::insert_pending(
+                store,
+                &id,
+                &template,
+                &cluster,
+                "mock",
+                json!({"configs": {}, "params": {}, "args": []}),
+            );
+            id
         })
         .collect()
 }

@@ -8,6 +8,7 @@ mod host_process;
 mod local_engine;
 mod logging;
 mod manager;
+mod records;
 mod reliability;
 mod routing;
 mod support;

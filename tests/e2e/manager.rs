@@ -9,13 +9,11 @@ use edp_host::config::Config;
 use edp_host::manager::{JobManager, ManagerError, NewExecution, StoreContext, now_millis};
 use edp_host::plugins::EngineRegistry;
 use edp_host::routing::RouteTable;
-use edp_host::store::{
-    ClusterRecordRow, DataSourceRow, JobExecutionRow, JobTemplateRow, SqliteStore, Store, UpdateOutcome,
-};
+use edp_host::store::{DataSourceRow, JobExecutionRow, SqliteStore, Store, UpdateOutcome};
 use edp_plugin_api::JobStatus;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::support;
+use crate::{records, support};
 
 /// A host with a store: the manager, its runtime, and the mock engines' launch log.
 pub(crate) struct Jobs {
@@ -59,44 +57,12 @@ impl Jobs {
 
     /// Registers an Active cluster.
     pub(crate) fn cluster(&self, cluster_type: &str, version: &str) -> String {
-        let now = now_millis();
-        let cluster = ClusterRecordRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            project: "p1".into(),
-            name: support::unique("cluster-"),
-            description: String::new(),
-            cluster_type: cluster_type.into(),
-            version: version.into(),
-            status: "Active".into(),
-            info: Map::new(),
-            is_public: false,
-            is_protected: false,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.insert_cluster(&cluster).expect("insert cluster");
-        cluster.id
+        records::insert_cluster(self.store.as_ref(), cluster_type, version)
     }
 
     /// Registers a job template of `job_type` without binaries.
     pub(crate) fn template(&self, job_type: &str) -> String {
-        let now = now_millis();
-        let template = JobTemplateRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            project: "p1".into(),
-            name: support::unique("template-"),
-            description: String::new(),
-            job_type: job_type.into(),
-            mains: Vec::new(),
-            libs: Vec::new(),
-            interface: Value::Array(Vec::new()),
-            is_public: false,
-            is_protected: false,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.insert_job_template(&template).expect("insert template");
-        template.id
+        records::insert_template(self.store.as_ref(), job_type)
     }
 
     pub(crate) fn submit(
@@ -469,33 +435,12 @@ fn recovery_launches_pending_executions_once_and_only_once() {
     let jobs = Jobs::new(MOCK, ROUTE_ALL_TO_MOCK);
     let cluster = jobs.cluster("vanilla", "2.7.1");
     let template = jobs.template("Pig");
-    let now = now_millis();
     let ids: Vec<String> = (0..5)
         .map(|_| {
-            let row = JobExecutionRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                project: "p1".into(),
-                job_template_id: template.clone(),
-                cluster_id: cluster.clone(),
-                input_id: None,
-                output_id: None,
-                engine: "mock".into(),
-                engine_job_id: None,
-                status: JobStatus::PENDING,
-                engine_info: Map::new(),
-                start_time: None,
-                end_time: None,
-                job_configs: json!({"configs": {"mock.run_ms": "600000"}}),
-                extra: Map::new(),
-                data_source_urls: Map::new(),
-                launch_attempts: 0,
-                is_public: false,
-                is_protected: false,
-                created_at: now,
-                updated_at: now,
-            };
-            jobs.store.insert_job_execution(&row).expect("insert");
-            row.id
+            let id = uuid::Uuid::new_v4().to_string();
+            let configs = json!({"configs": {"mock.run_ms": "600000"}});
+            records::insert_pending(jobs.store.as_ref(), &id, &template, &cluster, "mock", configs);
+            id
         })
         .collect();
     assert_eq!(jobs.runtime.block_on(jobs.manager.recover()).expect("recover"), 5);

@@ -41,9 +41,7 @@ const SCHEMES: [&str; 6] = ["internal-db", "swift", "s3", "manila", "hdfs", "map
 const SORTABLE: [(&str, &str); 3] = [("name", "name"), ("id", "id"), ("created_at", "created_at")];
 
 async fn load(state: &ApiState, caller: &Caller, id: &str, what: &str) -> Result<JobBinaryRow, ApiError> {
-    let owned = id.to_owned();
-    let row = state.db(move |store| store.job_binary(&owned)).await?;
-    rights::readable(caller, row, what, id, |row| (&row.project, row.is_public))
+    rights::fetch(state, caller, what, id, |store, id| store.job_binary(id)).await
 }
 
 pub(crate) async fn create(
@@ -139,7 +137,7 @@ pub(crate) async fn delete(
     if is_internal(&row) != internals {
         return Err(ApiError::not_found(what, &id));
     }
-    rights::changeable(&caller, &row.project, row.is_protected, None, "DELETION_FAILED", what, &id)?;
+    rights::changeable(&caller, &row, None, "DELETION_FAILED", what, &id)?;
     if internals {
         let url = row.url.clone();
         let referring = state

@@ -106,9 +106,7 @@ pub(crate) async fn list(
 }
 
 async fn load(state: &ApiState, caller: &Caller, id: &str) -> Result<ClusterRecordRow, ApiError> {
-    let owned = id.to_owned();
-    let row = state.db(move |store| store.cluster(&owned)).await?;
-    rights::readable(caller, row, "cluster", id, |row| (&row.project, row.is_public))
+    rights::fetch(state, caller, "cluster", id, |store, id| store.cluster(id)).await
 }
 
 pub(crate) async fn show(
@@ -127,7 +125,7 @@ pub(crate) async fn update(
     JsonBody(update): JsonBody<ClusterUpdate>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut row = load(&state, &caller, &id).await?;
-    rights::changeable(&caller, &row.project, row.is_protected, update.is_protected, "UPDATE_FAILED", "cluster", &id)?;
+    rights::changeable(&caller, &row, update.is_protected, "UPDATE_FAILED", "cluster", &id)?;
     if let Some(name) = update.name {
         check_name(&name)?;
         row.name = name;
@@ -155,8 +153,6 @@ pub(crate) async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let row = load(&state, &caller, &id).await?;
-    rights::changeable(&caller, &row.project, row.is_protected, None, "DELETION_FAILED", "cluster", &id)?;
-    state.db(move |store| store.delete_cluster(&id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    rights::delete(&state, &caller, "cluster", id, |store, id| store.cluster(id), |store, id| store.delete_cluster(id))
+        .await
 }

@@ -90,9 +90,7 @@ pub(crate) async fn list(
 }
 
 async fn load(state: &ApiState, caller: &Caller, id: &str) -> Result<DataSourceRow, ApiError> {
-    let owned = id.to_owned();
-    let row = state.db(move |store| store.data_source(&owned)).await?;
-    rights::readable(caller, row, "data source", id, |row| (&row.project, row.is_public))
+    rights::fetch(state, caller, "data source", id, |store, id| store.data_source(id)).await
 }
 
 pub(crate) async fn show(
@@ -106,8 +104,13 @@ pub(crate) async fn show(
 }
 
 pub(crate) async fn delete(State(state): State<ApiState>, caller: Caller, Id(id): Id) -> Result<StatusCode, ApiError> {
-    let row = load(&state, &caller, &id).await?;
-    rights::changeable(&caller, &row.project, row.is_protected, None, "DELETION_FAILED", "data source", &id)?;
-    state.db(move |store| store.delete_data_source(&id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    rights::delete(
+        &state,
+        &caller,
+        "data source",
+        id,
+        |store, id| store.data_source(id),
+        |store, id| store.delete_data_source(id),
+    )
+    .await
 }

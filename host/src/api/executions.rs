@@ -211,7 +211,7 @@ async fn load(state: &ApiState, caller: &Caller, id: &str) -> Result<JobExecutio
         Err(crate::manager::ManagerError::NotFound { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    rights::readable(caller, row, "job execution", id, |row| (&row.project, row.is_public))
+    rights::readable(caller, row, "job execution", id)
 }
 
 /// `GET /v2/jobs/{id}[?refresh_status=true]`.
@@ -252,7 +252,7 @@ async fn check_action(
     row: &JobExecutionRow,
     failed_name: &'static str,
 ) -> Result<(), ApiError> {
-    rights::changeable(caller, &row.project, row.is_protected, None, failed_name, "job execution", &row.id)?;
+    rights::changeable(caller, row, None, failed_name, "job execution", &row.id)?;
     let cluster_id = row.cluster_id.clone();
     match state.db(move |store| store.cluster(&cluster_id)).await? {
         Some(cluster) if cluster.status == "Active" => Ok(()),
@@ -324,15 +324,7 @@ pub(crate) async fn update(
             if update.is_public.is_none() && update.is_protected.is_none() {
                 return Err(ApiError::validation("nothing to update: give `info`, `is_public` or `is_protected`"));
             }
-            rights::changeable(
-                &caller,
-                &row.project,
-                row.is_protected,
-                update.is_protected,
-                "UPDATE_FAILED",
-                "job execution",
-                &id,
-            )?;
+            rights::changeable(&caller, &row, update.is_protected, "UPDATE_FAILED", "job execution", &id)?;
             let (public, protected) = (update.is_public, update.is_protected);
             let owned = id.clone();
             state
@@ -348,7 +340,7 @@ pub(crate) async fn update(
 /// cancel times out).
 pub(crate) async fn delete(State(state): State<ApiState>, caller: Caller, Id(id): Id) -> Result<StatusCode, ApiError> {
     let row = load(&state, &caller, &id).await?;
-    rights::changeable(&caller, &row.project, row.is_protected, None, "DELETION_FAILED", "job execution", &id)?;
+    rights::changeable(&caller, &row, None, "DELETION_FAILED", "job execution", &id)?;
     if row.status.is_terminal() {
         state.manager.delete(&id).await?;
     } else {

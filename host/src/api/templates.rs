@@ -138,9 +138,7 @@ pub(crate) async fn list(
 }
 
 async fn load(state: &ApiState, caller: &Caller, id: &str) -> Result<JobTemplateRow, ApiError> {
-    let owned = id.to_owned();
-    let row = state.db(move |store| store.job_template(&owned)).await?;
-    rights::readable(caller, row, "job template", id, |row| (&row.project, row.is_public))
+    rights::fetch(state, caller, "job template", id, |store, id| store.job_template(id)).await
 }
 
 pub(crate) async fn show(
@@ -155,10 +153,15 @@ pub(crate) async fn show(
 }
 
 pub(crate) async fn delete(State(state): State<ApiState>, caller: Caller, Id(id): Id) -> Result<StatusCode, ApiError> {
-    let row = load(&state, &caller, &id).await?;
-    rights::changeable(&caller, &row.project, row.is_protected, None, "DELETION_FAILED", "job template", &id)?;
-    state.db(move |store| store.delete_job_template(&id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    rights::delete(
+        &state,
+        &caller,
+        "job template",
+        id,
+        |store, id| store.job_template(id),
+        |store, id| store.delete_job_template(id),
+    )
+    .await
 }
 
 /// `GET .../config-hints/{job_type}`: the hints of the first loaded engine that runs the type.
