@@ -172,3 +172,76 @@ fn sigkill_under_load_loses_no_acknowledged_job_and_launches_each_once() {
     );
     assert_eq!(store.integrity_check().expect("check"), "ok");
 }
+
+/// A small tmpfs mounted for the test, unmounted when dropped.
+struct Tmpfs {
+    path: std::path::PathBuf,
+}
+
+impl Tmpfs {
+    fn mount(path: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(path).expect("mount point");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "mounting a tmpfs needs root (CI runs as root)");
+        Tmpfs { path: path.to_owned() }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// Fills the file system holding `dir` with `name` until a write fails.
+fn fill(dir: &Path, name: &str) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(dir.join(name)).expect("filler");
+    let block = vec![0_u8; 64 * 1024];
+    while file.write_all(&block).and_then(|()| file.sync_data()).is_ok() {}
+}
+
+#[test]
+fn a_full_data_directory_fails_writes_clearly_loses_nothing_and_recovers() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("a_full_data_directory_fails_writes_clearly: needs root to mount a tmpfs; CI runs as root");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmpfs = Tmpfs::mount(&dir.path().join("data"), "4m");
+    let launch_log = dir.path().join("launches.tsv");
+    let config = config(dir.path(), &launch_log);
+    let (server, url) = start(&config);
+    let cluster =
+        post(&url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
+            .expect("cluster");
+    let template =
+        post(&url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
+    let job = json!({"job_template_id": template["job_template"]["id"], "cluster_id": cluster["cluster"]["id"]});
+    let before = post(&url, "/v2/jobs", &job).expect("a job before the disk fills");
+
+    fill(&tmpfs.path, "filler");
+    let refused = post(&url, "/v2/jobs", &job).expect_err("the disk is full");
+    assert!(refused.contains("507"), "{refused}");
+    let reply = ureq::get(&format!("{url}/v2/jobs")).set("X-Auth-Token", TOKEN).call();
+    assert!(reply.is_ok(), "reads still work on a full disk: {reply:?}");
+
+    std::fs::remove_file(tmpfs.path.join("filler")).expect("free the space");
+    let after = post(&url, "/v2/jobs", &job).expect("writes work again once there is space");
+    for id in [&before["job"]["id"], &after["job"]["id"]] {
+        let reply = ureq::get(&format!("{url}/v2/jobs/{}", id.as_str().expect("id")))
+            .set("X-Auth-Token", TOKEN)
+            .call()
+            .expect("the job is there");
+        assert_eq!(reply.status(), 200);
+    }
+    server.signal(rustix::process::Signal::TERM);
+    let (code, _) = server.wait();
+    assert_eq!(code, Some(0));
+    let store = SqliteStore::open(&tmpfs.path.join("edp.sqlite")).expect("store");
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}

@@ -80,6 +80,12 @@ impl From<StoreError> for ApiError {
             StoreError::InUse { what, by } => {
                 Self::new(StatusCode::BAD_REQUEST, "DELETION_FAILED", format!("{what} is in use: {by}"))
             }
+            StoreError::Full { .. } => {
+                Self::new(StatusCode::INSUFFICIENT_STORAGE, "INSUFFICIENT_STORAGE", error.to_string())
+            }
+            StoreError::ReadOnly { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "STORE_READ_ONLY", error.to_string())
+            }
             StoreError::Database { .. } => {
                 tracing::error!(%error, "store failure behind an API request");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "STORE_ERROR", error.to_string())

@@ -120,7 +120,7 @@ fn build() -> Value {
             _ => json!({"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}),
         };
         responses.insert(endpoint.ok.to_string(), ok_content);
-        for status in ["400", "404", "405", "409", "413", "500", "503"] {
+        for status in ["400", "404", "405", "409", "413", "500", "503", "507"] {
             responses.insert(status.into(), error.clone());
         }
         if endpoint.auth {

@@ -33,6 +33,20 @@ pub enum StoreError {
         /// Why it failed.
         reason: String,
     },
+    /// The disk holding the store is full; nothing was written.
+    #[error("store {operation}: the disk holding the store is full; nothing was written")]
+    Full {
+        /// What the store was doing.
+        operation: &'static str,
+    },
+    /// The store cannot be written (a read-only file or file system); nothing was written.
+    #[error("store {operation}: the store cannot be written ({reason}); nothing was written")]
+    ReadOnly {
+        /// What the store was doing.
+        operation: &'static str,
+        /// SQLite's reason.
+        reason: String,
+    },
     /// A record with the same unique key exists.
     #[error("{what} already exists")]
     Conflict {

@@ -222,7 +222,13 @@ fn open_error(path: &Path, error: &rusqlite::Error) -> StoreError {
 
 /// Maps a SQLite error to [`StoreError::Database`].
 fn database(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |error| StoreError::Database { operation, reason: error.to_string() }
+    move |error| match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full { operation },
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+            StoreError::ReadOnly { operation, reason: error.to_string() }
+        }
+        _ => StoreError::Database { operation, reason: error.to_string() },
+    }
 }
 
 /// Maps an insert's or update's error: a clash on the primary key or on a unique key becomes
