@@ -341,6 +341,7 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (server, url) = server(dir.path());
     let output = Command::new(program)
+        .current_dir(dir.path())
         .args(["run", &format!("{url}/openapi.json"), "-H", &format!("X-Auth-Token: {TOKEN_P1}")])
         .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", "10"])
         .args(["--generation-deterministic", "--request-timeout", "10"])

@@ -5,22 +5,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use edp_plugin_api::{EngineError, JobConfigs, JobType};
+use edp_process_supervisor::launch::LaunchSpec;
 
 /// The configuration property naming a Java job's main class.
 pub(crate) const MAIN_CLASS: &str = "edp.java.main_class";
 /// The configuration property with extra JVM options, split on whitespace.
 pub(crate) const JAVA_OPTS: &str = "edp.java.java_opts";
-
-/// A program to start, with its arguments and extra environment variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LaunchSpec {
-    /// The program (a path, or a name looked up in `PATH`).
-    pub(crate) program: OsString,
-    /// Its arguments.
-    pub(crate) args: Vec<OsString>,
-    /// Environment variables added to the host's environment.
-    pub(crate) env: Vec<(String, String)>,
-}
 
 /// The job types this engine runs, from a job execution's `job_type` text.
 pub(crate) fn job_type(text: &str) -> Result<JobType, EngineError> {

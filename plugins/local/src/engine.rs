@@ -5,15 +5,17 @@ use edp_plugin_api::abi_stable::std_types::RString;
 use edp_plugin_api::{EngineError, HealthReport, Host, JobExecution, JobStatus, JobType, RunOutcome, StatusReport};
 use serde_json::json;
 
-use crate::background;
-use crate::cancel::Canceller;
-use crate::command::{self, LaunchSpec};
+use edp_process_supervisor::background;
+use edp_process_supervisor::cancel::Canceller;
+use edp_process_supervisor::engine_id::EngineJobId;
+use edp_process_supervisor::launch::{Launch, LaunchSpec, Launcher};
+use edp_process_supervisor::status;
+use edp_process_supervisor::workdir::{self, Binary, JobDir};
+use rustix::process::Signal;
+
+use crate::command;
 use crate::config::LocalConfig;
-use crate::engine_id::EngineJobId;
 use crate::health;
-use crate::launch::{Launch, Launcher};
-use crate::status;
-use crate::workdir::{self, Binary, JobDir};
 
 /// The `local` engine: runs Shell and Java jobs as processes on the host machine.
 pub struct LocalEngine {
@@ -30,7 +32,7 @@ impl LocalEngine {
         let spawner = background::spawner(move || scope_host.log_scope());
         Self {
             launcher: Launcher::new(spawner.clone()),
-            canceller: Canceller::new(config.grace_period, spawner),
+            canceller: Canceller::new(config.grace_period, Signal::TERM, spawner),
             host,
             config,
         }

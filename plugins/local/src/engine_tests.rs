@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use crate::LocalEngine;
 use crate::config::LocalConfig;
-use crate::engine_id::EngineJobId;
-use crate::process;
+use edp_process_supervisor::engine_id::EngineJobId;
+use edp_process_supervisor::process;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 

@@ -1,8 +1,9 @@
 //! The engine's health: a usable work directory, and the programs its jobs need.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use edp_plugin_api::{HealthReport, HealthState};
+use edp_process_supervisor::program::find_program;
 use rustix::fs::Access;
 
 use crate::config::LocalConfig;
@@ -30,17 +31,6 @@ pub(crate) fn check(work_dir: &Path, config: &LocalConfig) -> HealthReport {
     }
 }
 
-/// Where `program` is: itself if it has a `/`, else the first executable match in `PATH`.
-pub(crate) fn find_program(program: &str) -> Option<PathBuf> {
-    let executable = |path: &Path| path.is_file() && rustix::fs::access(path, Access::EXEC_OK).is_ok();
-    if program.contains('/') {
-        let path = PathBuf::from(program);
-        return executable(&path).then_some(path);
-    }
-    let search = std::env::var_os("PATH")?;
-    std::env::split_paths(&search).map(|dir| dir.join(program)).find(|path| executable(path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,14 +41,6 @@ mod tests {
             shell: "/bin/sh".to_owned(),
             ..LocalConfig::parse("{}").expect("defaults")
         }
-    }
-
-    #[test]
-    fn finds_programs_by_path_and_by_name() {
-        assert_eq!(find_program("/bin/sh"), Some(PathBuf::from("/bin/sh")));
-        assert!(find_program("sh").is_some());
-        assert_eq!(find_program("/no/such/program"), None);
-        assert_eq!(find_program("edp-no-such-program-x"), None);
     }
 
     #[test]

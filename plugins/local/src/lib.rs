@@ -6,6 +6,8 @@
 //! and the engine's state files; status and cancel work from those files and `/proc` alone,
 //! so they keep working after a host restart.
 //!
+//! The process machinery is the shared `edp-process-supervisor` crate:
+//!
 //! - A job runs under a fixed supervisor script (`/bin/sh`) that records its exit code; the
 //!   job's program and arguments are passed as positional parameters, never as shell text.
 //! - The supervisor leads a new process group; cancelling sends SIGTERM to the group and
@@ -20,17 +22,10 @@
 //! shell = "/bin/sh"         # interpreter for Shell scripts without a #! line
 //! ```
 
-mod background;
-mod cancel;
 mod command;
 mod config;
 mod engine;
-mod engine_id;
 mod health;
-mod launch;
-mod process;
-mod status;
-mod workdir;
 
 #[cfg(test)]
 mod engine_tests;

@@ -11,14 +11,15 @@ use edp_plugin_api::{JobConfigs, JobStatus, JobType, Plugin, StatusReport};
 use rustix::process::Signal;
 use serde_json::Value;
 
-use crate::background::{self, Spawner};
-use crate::cancel::Canceller;
-use crate::command::{self, LaunchSpec};
-use crate::engine_id::EngineJobId;
-use crate::launch::{Launch, Launcher};
-use crate::process;
-use crate::status;
-use crate::workdir::{Binary, JobDir};
+use edp_process_supervisor::background::{self, Spawner};
+use edp_process_supervisor::cancel::Canceller;
+use edp_process_supervisor::engine_id::EngineJobId;
+use edp_process_supervisor::launch::{Launch, LaunchSpec, Launcher};
+use edp_process_supervisor::process;
+use edp_process_supervisor::status;
+use edp_process_supervisor::workdir::{Binary, JobDir};
+
+use crate::command;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -249,7 +250,7 @@ fn cancel_stops_the_job_and_its_children() {
     let child_start = process::start_time(child).expect("child runs");
     assert_eq!(status::job_status(&fx.dir, id).status, JobStatus::RUNNING);
 
-    let canceller = Canceller::new(Duration::from_secs(10), threads());
+    let canceller = Canceller::new(Duration::from_secs(10), Signal::TERM, threads());
     let report = cancel_until_done(&canceller, &fx, id);
     assert_eq!(report.status, JobStatus::KILLED);
     assert!(info(&report)["cancel_requested_at"].is_i64());
@@ -272,7 +273,7 @@ fn a_job_that_ignores_sigterm_is_killed_after_the_grace_period() {
     fx.wait_for_file("ready");
 
     let grace = Duration::from_secs(2);
-    let canceller = Canceller::new(grace, threads());
+    let canceller = Canceller::new(grace, Signal::TERM, threads());
     let started = Instant::now();
     assert_eq!(canceller.cancel(&fx.dir, id, now_millis()).expect("cancel"), None);
     // SIGTERM ended the supervisor but not the job: it is still running, not KILLED yet.
@@ -297,7 +298,7 @@ fn cancel_after_the_grace_period_kills_without_a_watcher() {
 
     // No watcher threads: as if the host restarted after the first request.
     let grace = Duration::from_millis(300);
-    let canceller = Canceller::new(grace, no_threads());
+    let canceller = Canceller::new(grace, Signal::TERM, no_threads());
     let first = now_millis();
     assert_eq!(canceller.cancel(&fx.dir, id, first).expect("cancel"), None);
     wait_until("the grace period", TIMEOUT, || now_millis() > first + 300);
@@ -328,7 +329,7 @@ fn cancelling_a_finished_job_reports_how_it_ended() {
     let fx = Fixture::new();
     let (id, on_exit) = fx.launch(&fx.shell("#!/bin/sh\ntrue\n", "{}"));
     assert_eq!(fx.finished(id, &on_exit).status, JobStatus::SUCCEEDED);
-    let canceller = Canceller::new(Duration::from_secs(10), threads());
+    let canceller = Canceller::new(Duration::from_secs(10), Signal::TERM, threads());
     let report = canceller.cancel(&fx.dir, id, now_millis()).expect("cancel");
     assert_eq!(report.map(|report| report.status), Some(JobStatus::SUCCEEDED));
     assert_eq!(fx.dir.cancel_requested_at(), None);
@@ -361,7 +362,7 @@ fn a_launch_that_never_started_is_not_recovered() {
 
 /// `Some(path)` of a JDK tool on `PATH`.
 fn tool(name: &str) -> Option<PathBuf> {
-    crate::health::find_program(name)
+    edp_process_supervisor::program::find_program(name)
 }
 
 fn run(program: &Path, args: &[&str], cwd: &Path) {

@@ -26,15 +26,15 @@ const STATE_DIR: &str = ".edp";
 
 /// A job binary to place in the work directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Binary {
+pub struct Binary {
     /// The file name (the job binary's name).
-    pub(crate) name: String,
+    pub name: String,
     /// The bytes.
-    pub(crate) data: Vec<u8>,
+    pub data: Vec<u8>,
 }
 
 /// Checks that a job execution id is usable as one path component.
-pub(crate) fn validate_job_id(id: &str) -> Result<(), EngineError> {
+pub fn validate_job_id(id: &str) -> Result<(), EngineError> {
     let safe = !id.is_empty()
         && id != "."
         && id != ".."
@@ -49,7 +49,7 @@ pub(crate) fn validate_job_id(id: &str) -> Result<(), EngineError> {
 }
 
 /// Checks that a job binary's name is a plain file name the job may own.
-pub(crate) fn validate_binary_name(name: &str) -> Result<(), EngineError> {
+pub fn validate_binary_name(name: &str) -> Result<(), EngineError> {
     if name.is_empty() || name == "." || name.contains('/') || name.contains("..") {
         return Err(EngineError::invalid_job(format!("job binary name `{name}` is not a plain file name")));
     }
@@ -57,13 +57,13 @@ pub(crate) fn validate_binary_name(name: &str) -> Result<(), EngineError> {
         return Err(EngineError::invalid_job("a job binary name contains a NUL byte"));
     }
     if RESERVED_NAMES.contains(&name) {
-        return Err(EngineError::invalid_job(format!("job binary name `{name}` is reserved by the local engine")));
+        return Err(EngineError::invalid_job(format!("job binary name `{name}` is reserved by the engine")));
     }
     Ok(())
 }
 
 /// Writes `data` to `path` atomically: a temporary file next to it, then a rename.
-pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
@@ -75,7 +75,7 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
 }
 
 /// Reads a file, with `None` when it does not exist.
-fn read_optional(path: &Path) -> io::Result<Option<String>> {
+pub fn read_optional(path: &Path) -> io::Result<Option<String>> {
     match fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -85,14 +85,14 @@ fn read_optional(path: &Path) -> io::Result<Option<String>> {
 
 /// The work directory of one job execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JobDir {
+pub struct JobDir {
     root: PathBuf,
 }
 
 impl JobDir {
     /// The directory of job `job_id` under the engine's `work_dir` (made absolute, since the
     /// job runs with it as its current directory). Validates the id; creates nothing.
-    pub(crate) fn new(work_dir: &Path, job_id: &str) -> Result<Self, EngineError> {
+    pub fn new(work_dir: &Path, job_id: &str) -> Result<Self, EngineError> {
         validate_job_id(job_id)?;
         let root = std::path::absolute(work_dir.join(job_id))
             .map_err(|err| EngineError::internal(format!("cannot resolve work dir {}: {err}", work_dir.display())))?;
@@ -100,27 +100,27 @@ impl JobDir {
     }
 
     /// Creates the directory and its state subdirectory.
-    pub(crate) fn create(&self) -> io::Result<()> {
+    pub fn create(&self) -> io::Result<()> {
         fs::create_dir_all(self.state_dir())
     }
 
     /// Whether the directory exists.
-    pub(crate) fn exists(&self) -> bool {
+    pub fn exists(&self) -> bool {
         self.root.is_dir()
     }
 
     /// The directory itself: the job's current directory.
-    pub(crate) fn root(&self) -> &Path {
+    pub fn root(&self) -> &Path {
         &self.root
     }
 
     /// The job's standard output.
-    pub(crate) fn stdout(&self) -> PathBuf {
+    pub fn stdout(&self) -> PathBuf {
         self.root.join("stdout")
     }
 
     /// The job's standard error.
-    pub(crate) fn stderr(&self) -> PathBuf {
+    pub fn stderr(&self) -> PathBuf {
         self.root.join("stderr")
     }
 
@@ -128,38 +128,39 @@ impl JobDir {
         self.root.join(STATE_DIR)
     }
 
+    /// A file `name` in the engine's state subdirectory, for an engine's own facts.
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        self.state_dir().join(name)
+    }
+
     /// Where the launch is recorded.
-    pub(crate) fn engine_id_file(&self) -> PathBuf {
+    pub fn engine_id_file(&self) -> PathBuf {
         self.state_dir().join("engine_job_id")
     }
 
     /// Written just before the supervisor is spawned.
-    pub(crate) fn launching_file(&self) -> PathBuf {
+    pub fn launching_file(&self) -> PathBuf {
         self.state_dir().join("launching")
     }
 
     /// Where the supervisor writes its pid.
-    pub(crate) fn pid_file(&self) -> PathBuf {
+    pub fn pid_file(&self) -> PathBuf {
         self.state_dir().join("pid")
     }
 
     /// Where the supervisor writes the job's exit code.
-    pub(crate) fn exit_file(&self) -> PathBuf {
+    pub fn exit_file(&self) -> PathBuf {
         self.state_dir().join("exit_code")
     }
 
     /// The cancel-requested marker.
-    pub(crate) fn cancel_file(&self) -> PathBuf {
+    pub fn cancel_file(&self) -> PathBuf {
         self.state_dir().join("cancel_requested")
     }
 
     /// Writes the job's binaries (each name once) and returns their paths, in order. The
     /// first one is made executable when `first_executable` (a Shell job's script).
-    pub(crate) fn write_binaries(
-        &self,
-        binaries: &[Binary],
-        first_executable: bool,
-    ) -> Result<Vec<PathBuf>, EngineError> {
+    pub fn write_binaries(&self, binaries: &[Binary], first_executable: bool) -> Result<Vec<PathBuf>, EngineError> {
         let mut seen = HashSet::new();
         for binary in binaries {
             validate_binary_name(&binary.name)?;
@@ -179,7 +180,7 @@ impl JobDir {
     }
 
     /// The recorded launch, if any.
-    pub(crate) fn recorded_engine_id(&self) -> Result<Option<EngineJobId>, EngineError> {
+    pub fn recorded_engine_id(&self) -> Result<Option<EngineJobId>, EngineError> {
         let path = self.engine_id_file();
         let text = read_optional(&path).map_err(|err| io_error(&path, &err))?;
         text.map(|text| text.parse().map_err(|err: String| EngineError::internal(format!("{}: {err}", path.display()))))
@@ -187,12 +188,12 @@ impl JobDir {
     }
 
     /// Records the launch, atomically.
-    pub(crate) fn record_engine_id(&self, id: EngineJobId) -> io::Result<()> {
+    pub fn record_engine_id(&self, id: EngineJobId) -> io::Result<()> {
         write_atomic(&self.engine_id_file(), id.to_string().as_bytes())
     }
 
     /// The pid the supervisor wrote, if it wrote one completely.
-    pub(crate) fn supervisor_pid(&self) -> Option<i32> {
+    pub fn supervisor_pid(&self) -> Option<i32> {
         let text = read_optional(&self.pid_file()).ok()??;
         let pid: i32 = text.strip_suffix('\n')?.trim().parse().ok()?;
         (pid > 1).then_some(pid)
@@ -200,13 +201,13 @@ impl JobDir {
 
     /// The job's exit code, once the supervisor recorded it. The supervisor writes the code
     /// and a newline in one write; anything without the newline is not complete yet.
-    pub(crate) fn exit_code(&self) -> Option<i32> {
+    pub fn exit_code(&self) -> Option<i32> {
         let text = read_optional(&self.exit_file()).ok()??;
         text.strip_suffix('\n')?.trim().parse().ok()
     }
 
     /// When a cancel was first requested (Unix milliseconds), if ever.
-    pub(crate) fn cancel_requested_at(&self) -> Option<i64> {
+    pub fn cancel_requested_at(&self) -> Option<i64> {
         let text = read_optional(&self.cancel_file()).ok()??;
         // A marker whose time cannot be read still means "cancel requested".
         Some(text.trim().parse().unwrap_or(0))
@@ -214,7 +215,7 @@ impl JobDir {
 
     /// Records a cancel request at `now_millis` unless one is recorded already; returns the
     /// recorded time and whether this call recorded it.
-    pub(crate) fn request_cancel(&self, now_millis: i64) -> io::Result<(i64, bool)> {
+    pub fn request_cancel(&self, now_millis: i64) -> io::Result<(i64, bool)> {
         if let Some(at) = self.cancel_requested_at() {
             return Ok((at, false));
         }
@@ -235,7 +236,7 @@ fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
 }
 
 /// An engine error for a failed file operation.
-pub(crate) fn io_error(path: &Path, err: &io::Error) -> EngineError {
+pub fn io_error(path: &Path, err: &io::Error) -> EngineError {
     EngineError::internal(format!("{}: {err}", path.display()))
 }
 

@@ -7,6 +7,7 @@
 //! job's), runs in the work directory with stdin from `/dev/null` and the job's output in
 //! `stdout` and `stderr`.
 
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
@@ -17,7 +18,6 @@ use edp_plugin_api::EngineError;
 use rustix::process::Signal;
 
 use crate::background::{Spawner, Task};
-use crate::command::LaunchSpec;
 use crate::engine_id::EngineJobId;
 use crate::process;
 use crate::workdir::{JobDir, io_error, write_atomic};
@@ -38,9 +38,21 @@ const SUPERVISOR_NAME: &str = "edp-supervisor";
 /// How long a recovering launch waits for a supervisor's pid file.
 const RECOVERY_WAIT: Duration = Duration::from_secs(2);
 
+/// A program to start, with its arguments and extra environment variables. Values are
+/// passed as separate arguments, never joined into shell text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchSpec {
+    /// The program (a path, or a name looked up in `PATH`).
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Environment variables added to the host's environment.
+    pub env: Vec<(String, String)>,
+}
+
 /// What [`Launcher::launch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Launch {
+pub enum Launch {
     /// The job was started now.
     Started(EngineJobId),
     /// The job had been launched before (a retried `run_job`); nothing was started.
@@ -51,30 +63,26 @@ pub(crate) enum Launch {
 
 /// Starts jobs. One launcher per engine: its lock makes "check, spawn, record" atomic for
 /// this process, against concurrent launches and cancels of the same job.
-pub(crate) struct Launcher {
+pub struct Launcher {
     lock: Mutex<()>,
     spawner: Spawner,
 }
 
 impl Launcher {
     /// A launcher that reaps its jobs on threads from `spawner`.
-    pub(crate) fn new(spawner: Spawner) -> Self {
+    pub fn new(spawner: Spawner) -> Self {
         Self { lock: Mutex::new(()), spawner }
     }
 
     /// The launch recorded in `dir`, if any (recovering one whose record a crash prevented).
-    pub(crate) fn recorded(&self, dir: &JobDir) -> Result<Option<EngineJobId>, EngineError> {
+    pub fn recorded(&self, dir: &JobDir) -> Result<Option<EngineJobId>, EngineError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         recorded_locked(dir)
     }
 
     /// Records a cancel request for a job unless it was launched; returns its launch if it was.
     /// A later [`Launcher::launch`] of the job then starts nothing.
-    pub(crate) fn cancel_unless_launched(
-        &self,
-        dir: &JobDir,
-        now_millis: i64,
-    ) -> Result<Option<EngineJobId>, EngineError> {
+    pub fn cancel_unless_launched(&self, dir: &JobDir, now_millis: i64) -> Result<Option<EngineJobId>, EngineError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(id) = recorded_locked(dir)? {
             return Ok(Some(id));
@@ -86,7 +94,7 @@ impl Launcher {
     /// Launches `spec` in `dir` unless it was launched already or a cancel came first.
     /// `still_wanted` runs just before the spawn (the host's cancel handshake); `on_exit` runs
     /// on the waiter thread once the supervisor has exited and been reaped.
-    pub(crate) fn launch(
+    pub fn launch(
         &self,
         dir: &JobDir,
         spec: &LaunchSpec,
@@ -131,7 +139,7 @@ impl Launcher {
             tracing::debug!(pid, ?status, "job supervisor exited");
             on_exit();
         });
-        if let Err(err) = (self.spawner)("edp-local-wait", waiter) {
+        if let Err(err) = (self.spawner)("edp-job-wait", waiter) {
             // The job runs and its status is still read from its files; only the zombie stays.
             tracing::warn!(pid, %err, "cannot start the thread that waits for the job");
         }

@@ -6,13 +6,13 @@ use std::io;
 use std::sync::Arc;
 
 /// Work to run on a background thread.
-pub(crate) type Task = Box<dyn FnOnce() + Send + 'static>;
+pub type Task = Box<dyn FnOnce() + Send + 'static>;
 
 /// Starts a named thread running a task.
-pub(crate) type Spawner = Arc<dyn Fn(&str, Task) -> io::Result<()> + Send + Sync>;
+pub type Spawner = Arc<dyn Fn(&str, Task) -> io::Result<()> + Send + Sync>;
 
 /// A spawner whose threads hold the guard `enter` returns while their task runs.
-pub(crate) fn spawner<G: 'static>(enter: impl Fn() -> G + Send + Sync + 'static) -> Spawner {
+pub fn spawner<G: 'static>(enter: impl Fn() -> G + Send + Sync + 'static) -> Spawner {
     let enter = Arc::new(enter);
     Arc::new(move |name: &str, task: Task| {
         let enter = Arc::clone(&enter);

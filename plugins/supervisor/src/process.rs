@@ -14,25 +14,25 @@ use crate::engine_id::EngineJobId;
 
 /// The fields of `/proc/<pid>/stat` this engine uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ProcStat {
+pub struct ProcStat {
     /// Field 3: `R`, `S`, `D`, `Z` (zombie), `X` (dead), ...
-    pub(crate) state: char,
+    pub state: char,
     /// Field 5: the process group id.
-    pub(crate) pgrp: i32,
+    pub pgrp: i32,
     /// Field 22: the start time, in clock ticks since boot.
-    pub(crate) start_time: u64,
+    pub start_time: u64,
 }
 
 impl ProcStat {
     /// Whether the process still runs: it exists and is neither a zombie nor dead.
-    pub(crate) fn is_live(self) -> bool {
+    pub fn is_live(self) -> bool {
         !matches!(self.state, 'Z' | 'X' | 'x')
     }
 }
 
 /// Parses the text of `/proc/<pid>/stat`. The command name (field 2) is in parentheses and
 /// may itself contain spaces and parentheses, so fields are counted after the *last* `)`.
-pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
     let after_comm = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = after_comm.split_whitespace().collect();
     // `fields[0]` is field 3, so field N is `fields[N - 3]`.
@@ -46,7 +46,7 @@ pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
 }
 
 /// `/proc/<pid>/stat` of `pid`, or `None` when there is no such process.
-pub(crate) fn read_stat(pid: i32) -> io::Result<Option<ProcStat>> {
+pub fn read_stat(pid: i32) -> io::Result<Option<ProcStat>> {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(text) => parse_stat(&text)
             .map(Some)
@@ -62,7 +62,7 @@ fn is_gone(err: &io::Error) -> bool {
 }
 
 /// The start time of `pid` (field 22 of its stat file).
-pub(crate) fn start_time(pid: i32) -> io::Result<u64> {
+pub fn start_time(pid: i32) -> io::Result<u64> {
     read_stat(pid)?
         .map(|stat| stat.start_time)
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no process {pid}")))
@@ -70,7 +70,7 @@ pub(crate) fn start_time(pid: i32) -> io::Result<u64> {
 
 /// Whether the job's supervisor still runs: the pid exists with the same start time and is
 /// not a zombie.
-pub(crate) fn is_alive(id: EngineJobId) -> bool {
+pub fn is_alive(id: EngineJobId) -> bool {
     matches!(read_stat(id.pid), Ok(Some(stat)) if stat.start_time == id.start_time && stat.is_live())
 }
 
@@ -80,7 +80,7 @@ fn group_pid(pgid: i32) -> Option<Pid> {
 }
 
 /// Sends `signal` to every process of group `pgid`; a group that is already gone is fine.
-pub(crate) fn signal_group(pgid: i32, signal: Signal) -> io::Result<()> {
+pub fn signal_group(pgid: i32, signal: Signal) -> io::Result<()> {
     let Some(pid) = group_pid(pgid) else {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to signal process group {pgid}")));
     };
@@ -93,7 +93,7 @@ pub(crate) fn signal_group(pgid: i32, signal: Signal) -> io::Result<()> {
 
 /// Whether group `pgid` still has a live (non-zombie) member. Zombies do not count: they run
 /// nothing, and an orphaned one waits for init, not for this engine.
-pub(crate) fn group_alive(pgid: i32) -> bool {
+pub fn group_alive(pgid: i32) -> bool {
     let Some(pid) = group_pid(pgid) else {
         return false;
     };

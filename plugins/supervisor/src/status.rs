@@ -12,18 +12,18 @@ const KILLED_EXIT_CODES: [i32; 2] = [130, 143];
 
 /// What is known about a job at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Observation {
+pub struct Observation {
     /// The exit code the supervisor recorded, if the job ended.
-    pub(crate) exit_code: Option<i32>,
+    pub exit_code: Option<i32>,
     /// Whether the job still runs: its supervisor (same pid, same start time) or, once a
     /// cancel was requested, any live process of its group (one that ignores SIGTERM).
-    pub(crate) alive: bool,
+    pub alive: bool,
     /// Whether a cancel was requested.
-    pub(crate) cancel_requested: bool,
+    pub cancel_requested: bool,
 }
 
 /// The status for an observation, with a note for people when the status needs one.
-pub(crate) fn decide(seen: Observation) -> (JobStatus, Option<&'static str>) {
+pub fn decide(seen: Observation) -> (JobStatus, Option<&'static str>) {
     match seen.exit_code {
         Some(0) => (JobStatus::SUCCEEDED, None),
         Some(code) if KILLED_EXIT_CODES.contains(&code) || seen.cancel_requested => (JobStatus::KILLED, None),
@@ -36,7 +36,7 @@ pub(crate) fn decide(seen: Observation) -> (JobStatus, Option<&'static str>) {
 
 /// Observes the job now. Liveness is read *before* the exit file: the supervisor writes the
 /// exit file before it exits, so a supervisor seen dead has written it if it ever will.
-pub(crate) fn observe(dir: &JobDir, id: EngineJobId) -> Observation {
+pub fn observe(dir: &JobDir, id: EngineJobId) -> Observation {
     let supervisor_alive = process::is_alive(id);
     let cancel_requested = dir.cancel_requested_at().is_some();
     let exit_code = dir.exit_code();
@@ -47,7 +47,7 @@ pub(crate) fn observe(dir: &JobDir, id: EngineJobId) -> Observation {
 
 /// The status report of the job: its status, and `info` with the exit code (if any), the pid
 /// and the paths of its output.
-pub(crate) fn job_status(dir: &JobDir, id: EngineJobId) -> StatusReport {
+pub fn job_status(dir: &JobDir, id: EngineJobId) -> StatusReport {
     let seen = observe(dir, id);
     let (status, message) = decide(seen);
     let mut info = json!({

@@ -6,11 +6,11 @@ use std::str::FromStr;
 /// Identifies a launched job: its supervisor's pid (also its process group id) and that
 /// process's start time, so that a reused pid is never taken for the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct EngineJobId {
+pub struct EngineJobId {
     /// The supervisor's pid, which is also the job's process group id. Always above 1.
-    pub(crate) pid: i32,
+    pub pid: i32,
     /// Field 22 of `/proc/<pid>/stat` when the job was launched; 0 when unknown.
-    pub(crate) start_time: u64,
+    pub start_time: u64,
 }
 
 impl fmt::Display for EngineJobId {
@@ -23,7 +23,7 @@ impl FromStr for EngineJobId {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let invalid = || format!("`{text}` is not a local engine job id (<pid>@<start time>)");
+        let invalid = || format!("`{text}` is not a supervised job id (<pid>@<start time>)");
         let (pid, start_time) = text.trim().split_once('@').ok_or_else(invalid)?;
         let pid: i32 = pid.parse().map_err(|_| invalid())?;
         let start_time = start_time.parse().map_err(|_| invalid())?;

@@ -1,7 +1,8 @@
-//! Cancelling a running job: SIGTERM to its process group, SIGKILL after the grace period.
+//! Cancelling a running job: a first signal (SIGTERM for the local engine, SIGINT for Spark,
+//! as Sahara sent) to its process group, SIGKILL after the grace period.
 //!
-//! The first request records a `cancel_requested` marker (with its time) and sends SIGTERM
-//! to the group; a watcher thread sends SIGKILL when the grace period ends with a member of
+//! The first request records a `cancel_requested` marker (with its time) and sends the first
+//! signal to the group; a watcher thread sends SIGKILL when the grace period ends with a member of
 //! the group still alive. Later requests are safe: before the grace period ends they only
 //! make sure a watcher runs (the host may have restarted), after it they send SIGKILL.
 
@@ -27,27 +28,23 @@ const POLL: Duration = Duration::from_millis(20);
 const WATCH_POLL: Duration = Duration::from_millis(100);
 
 /// Cancels jobs; one per engine.
-pub(crate) struct Canceller {
+pub struct Canceller {
     grace: Duration,
+    first_signal: Signal,
     spawner: Spawner,
     /// The work directories that have a grace-period watcher running in this process.
     watched: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl Canceller {
-    /// A canceller with a SIGTERM → SIGKILL delay of `grace`.
-    pub(crate) fn new(grace: Duration, spawner: Spawner) -> Self {
-        Self { grace, spawner, watched: Arc::default() }
+    /// A canceller that sends `first_signal` (SIGTERM, SIGINT), then SIGKILL after `grace`.
+    pub fn new(grace: Duration, first_signal: Signal, spawner: Spawner) -> Self {
+        Self { grace, first_signal, spawner, watched: Arc::default() }
     }
 
     /// Asks the launched job `id` in `dir` to stop. Returns its final report once no process
     /// of the job is left (or at once if it had ended), `None` for "not yet, ask again".
-    pub(crate) fn cancel(
-        &self,
-        dir: &JobDir,
-        id: EngineJobId,
-        now_millis: i64,
-    ) -> Result<Option<StatusReport>, EngineError> {
+    pub fn cancel(&self, dir: &JobDir, id: EngineJobId, now_millis: i64) -> Result<Option<StatusReport>, EngineError> {
         let seen = status::observe(dir, id);
         if seen.exit_code.is_some() || !seen.alive {
             return Ok(Some(status::job_status(dir, id)));
@@ -60,8 +57,9 @@ impl Canceller {
             tracing::info!(engine_job_id = %id, "grace period over: sending SIGKILL to the job");
             signal(pgid, Signal::KILL)?;
         } else if first || !self.is_watched(dir) {
-            tracing::info!(engine_job_id = %id, grace = ?self.grace, "sending SIGTERM to the job");
-            signal(pgid, Signal::TERM)?;
+            let name = signal_name(self.first_signal);
+            tracing::info!(engine_job_id = %id, grace = ?self.grace, "sending {name} to the job");
+            signal(pgid, self.first_signal)?;
             self.watch(dir, pgid, self.grace - elapsed);
         }
 
@@ -105,7 +103,7 @@ impl Canceller {
             }
             watched.lock().unwrap_or_else(PoisonError::into_inner).remove(&task_key);
         });
-        if let Err(err) = (self.spawner)("edp-local-grace", task) {
+        if let Err(err) = (self.spawner)("edp-job-grace", task) {
             // The next cancel request after the grace period sends SIGKILL itself.
             tracing::warn!(pgid, %err, "cannot start the grace-period watcher");
             self.watched.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
@@ -116,4 +114,14 @@ impl Canceller {
 fn signal(pgid: i32, signal: Signal) -> Result<(), EngineError> {
     process::signal_group(pgid, signal)
         .map_err(|err| EngineError::internal(format!("cannot signal process group {pgid}: {err}")))
+}
+
+/// The usual name of the signals a canceller sends.
+fn signal_name(signal: Signal) -> &'static str {
+    match signal {
+        Signal::INT => "SIGINT",
+        Signal::TERM => "SIGTERM",
+        Signal::KILL => "SIGKILL",
+        _ => "a signal",
+    }
 }
