@@ -122,3 +122,38 @@ fn a_route_to_an_unknown_engine_is_an_error_at_its_position() {
     let expected = format!("{}:6:10: route #1: unknown engine `sparky` (engines: ", config.display());
     assert!(text.contains(&expected) && text.contains("local") && text.contains("mock"), "{text}");
 }
+
+#[test]
+fn libraries_outside_the_configured_directories_are_never_loaded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let configured = dir.path().join("plugins");
+    let nested = configured.join("nested");
+    let elsewhere = dir.path().join("elsewhere");
+    for path in [&nested, &elsewhere] {
+        std::fs::create_dir_all(path).expect("mkdir");
+    }
+    let mock = support::engine_library("edp_engine_mock");
+    let file_name = mock.file_name().expect("file name");
+    std::fs::copy(&mock, nested.join(file_name)).expect("copy");
+    std::fs::copy(&mock, elsewhere.join(file_name)).expect("copy");
+    let config = support::write_config(
+        dir.path(),
+        "[host]\nplugin_dirs = [\"plugins\"]\n\n[[routes]]\ncluster_type = \"*\"\nengine = \"mock\"\n",
+    );
+    let output = support::edp_host(&["--config", config.to_str().expect("utf-8"), "plugins", "list"]);
+    let text = support::text(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains("mock"), "neither the nested nor the unlisted copy is loaded: {text}");
+    let output = support::edp_host(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "routes",
+        "explain",
+        "--cluster-type",
+        "vanilla",
+        "--job-type",
+        "Pig",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(support::text(&output).contains("unknown engine `mock`"), "{}", support::text(&output));
+}
