@@ -22,10 +22,13 @@ fn main() {
     let libraries = build_engines();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     println!("| figure | value |\n| --- | --- |");
-    runtime.block_on(launches(&libraries));
+    if std::env::var_os("EDP_BENCH_ONLY_POLL").is_none() {
+        runtime.block_on(launches(&libraries));
+    }
     for count in [10_000, 100_000] {
         runtime.block_on(poll_pass(&libraries, count));
     }
+    runtime.block_on(restart(&libraries, 10_000));
     runtime.block_on(local_exit_delay(&libraries));
 }
 
@@ -160,8 +163,8 @@ async fn launches(libraries: &Path) {
     );
 }
 
-async fn poll_pass(libraries: &Path, count: usize) {
-    let bench = bench_host(libraries, MOCK, "Pig", None).await;
+/// Stores `count` RUNNING executions launched on the mock engine.
+async fn insert_running(bench: &Bench, count: usize) {
     let now = now_millis();
     let rows: Vec<JobExecutionRow> = (0..count)
         .map(|index| {
@@ -198,11 +201,42 @@ async fn poll_pass(libraries: &Path, count: usize) {
     })
     .await
     .expect("insert task");
+}
+
+async fn poll_pass(libraries: &Path, count: usize) {
+    let bench = bench_host(libraries, MOCK, "Pig", None).await;
+    insert_running(&bench, count).await;
     let stats = bench.manager.poll_pass().await.expect("poll pass");
     assert_eq!((stats.active, stats.asked, stats.failed), (count, count, 0), "{stats:?}");
     println!(
         "| one poll pass over {count} active executions (16 engine calls at once) | {:.2} s |",
         stats.elapsed.as_secs_f64()
+    );
+}
+
+/// A host restart with `count` executions in flight: open the store, load the engines, recover,
+/// and refresh every execution once.
+async fn restart(libraries: &Path, count: usize) {
+    let first = bench_host(libraries, MOCK, "Pig", None).await;
+    insert_running(&first, count).await;
+    let data_dir = first._dir.path().to_owned();
+    let started = Instant::now();
+    let text = format!(
+        "[host]\ndata_dir = \"data\"\nplugin_dirs = [{:?}]\npoll_interval_secs = 3600\n\n{MOCK}\n",
+        libraries.display().to_string()
+    );
+    let config = Config::parse(&text, &data_dir.join("plugins.toml")).expect("config");
+    let store = Arc::new(SqliteStore::open(&config.host.data_dir.join("edp.sqlite")).expect("store"));
+    let (context, _notifications) = StoreContext::new(store.clone());
+    let registry = EngineRegistry::load(&config, Arc::new(context)).expect("engines");
+    let routes = RouteTable::build(&config.routes, &registry).expect("routes");
+    let manager = JobManager::new(store, Arc::new(registry), Arc::new(routes), config.host.manager.clone());
+    let recovered = manager.recover().await.expect("recover");
+    let stats = manager.poll_pass().await.expect("poll pass");
+    assert_eq!((recovered, stats.asked), (count, count));
+    println!(
+        "| restart to recovered: store, engines, recovery and one refresh of {count} executions in flight | {:.2} s |",
+        started.elapsed().as_secs_f64()
     );
 }
 

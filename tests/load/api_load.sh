@@ -42,5 +42,7 @@ wrk -t2 -c"$connections" -d"${seconds}s" --latency -s tests/load/launch.lua http
 job=$(api "localhost:18399/v2/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
 echo "== job reads: GET /v2/jobs/{id}, $connections connections, ${seconds}s"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s tests/load/read.lua "http://127.0.0.1:18399/v2/jobs/$job"
+echo "== server memory after the launches and reads: peak $(awk '/VmHWM/ {print $2, $3}' /proc/$server/status)"
 echo "== job listing: GET /v2/jobs?limit=20 over $(api 'localhost:18399/v2/jobs' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))') jobs"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s tests/load/read.lua "http://127.0.0.1:18399/v2/jobs?limit=20"
+echo "== server memory at the end: peak $(awk '/VmHWM/ {print $2, $3}' /proc/$server/status)"

@@ -78,32 +78,39 @@ fn reply(row: &JobExecutionRow, version: Version) -> Json<Value> {
     Json(json!({one_key(version): render::job_execution(row, version)}))
 }
 
-/// Checks that the caller can read every object the execution refers to.
+/// Checks that the caller can read every object the execution refers to (one store trip).
 async fn check_references(
     state: &ApiState,
     caller: &Caller,
     execute: &Execute,
     template_id: &str,
 ) -> Result<(), ApiError> {
-    let invalid = |what: &str, id: &str| ApiError::invalid_reference(format!("{what} `{id}` does not exist"));
-    let owned = template_id.to_owned();
-    match state.db(move |store| store.job_template(&owned)).await? {
-        Some(template) if caller.can_read(&template.project, template.is_public) => {}
-        _ => return Err(invalid("job template", template_id)),
+    let (template, cluster) = (template_id.to_owned(), execute.cluster_id.clone());
+    let sources: Vec<String> = [&execute.input_id, &execute.output_id].into_iter().flatten().cloned().collect();
+    let caller_for_store = caller.clone();
+    let unreadable = state
+        .db(move |store| {
+            let readable = |row: Option<&dyn rights::Owned>| {
+                row.is_some_and(|row| caller_for_store.can_read(row.project(), row.is_public()))
+            };
+            if !readable(store.job_template(&template)?.as_ref().map(|row| row as &dyn rights::Owned)) {
+                return Ok(Some(("job template", template)));
+            }
+            if !readable(store.cluster(&cluster)?.as_ref().map(|row| row as &dyn rights::Owned)) {
+                return Ok(Some(("cluster", cluster)));
+            }
+            for id in sources {
+                if !readable(store.data_source(&id)?.as_ref().map(|row| row as &dyn rights::Owned)) {
+                    return Ok(Some(("data source", id)));
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+    match unreadable {
+        Some((what, id)) => Err(ApiError::invalid_reference(format!("{what} `{id}` does not exist"))),
+        None => Ok(()),
     }
-    let owned = execute.cluster_id.clone();
-    match state.db(move |store| store.cluster(&owned)).await? {
-        Some(cluster) if caller.can_read(&cluster.project, cluster.is_public) => {}
-        _ => return Err(invalid("cluster", &execute.cluster_id)),
-    }
-    for id in [&execute.input_id, &execute.output_id].into_iter().flatten() {
-        let owned = id.clone();
-        match state.db(move |store| store.data_source(&owned)).await? {
-            Some(source) if caller.can_read(&source.project, source.is_public) => {}
-            _ => return Err(invalid("data source", id)),
-        }
-    }
-    Ok(())
 }
 
 async fn execute(

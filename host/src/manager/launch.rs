@@ -8,7 +8,7 @@ use crate::engine::EngineHandle;
 use crate::manager::substitution;
 use crate::manager::terminal::error_info;
 use crate::manager::view::engine_view;
-use crate::manager::{JobManager, ManagerError, now_millis};
+use crate::manager::{JobManager, ManagerError, lock, now_millis};
 use crate::store::{JobExecutionRow, Launched, UpdateOutcome};
 
 /// Whether Sahara's `job_execution_info.job_execution_type` asks for a scheduled run.
@@ -36,10 +36,22 @@ impl JobManager {
     /// FAILED with start = end = now, after the engine is asked to cancel whatever it may have
     /// started for this execution, so nothing is orphaned.
     pub(crate) async fn launch(&self, id: &str) -> Result<(), ManagerError> {
-        let row = self.job_execution(id).await?;
-        if row.status.is_terminal() || row.engine_job_id.is_some() {
-            return Ok(());
-        }
+        // One trip to the store: the record, the attempt, the data sources.
+        let owned = id.to_owned();
+        let now = now_millis();
+        let read = self
+            .db(move |store| {
+                let Some(row) = store.job_execution(&owned)? else { return Ok(None) };
+                if row.status.is_terminal() || row.engine_job_id.is_some() {
+                    return Ok(Some((row, None)));
+                }
+                store.mark_launch_attempt(&owned, now)?;
+                let prepared = substitution::prepare(store, &row);
+                Ok(Some((row, Some(prepared))))
+            })
+            .await?;
+        let Some((row, prepared)) = read else { return Err(ManagerError::not_found("job execution", id)) };
+        let Some(prepared) = prepared else { return Ok(()) };
         let engine = match self.engine(&row.engine) {
             Ok(engine) => engine,
             Err(error) => {
@@ -47,12 +59,8 @@ impl JobManager {
                 return Err(error);
             }
         };
-        let owned = id.to_owned();
-        let now = now_millis();
-        self.db(move |store| store.mark_launch_attempt(&owned, now)).await?;
         let job_type = self.job_type(&row).await?;
-        let prepare_row = row.clone();
-        let prepared = match self.db(move |store| Ok(substitution::prepare(store, &prepare_row))).await? {
+        let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(reason) => {
                 self.finish(id, JobStatus::FAILED, Some(error_info(reason.clone()))).await?;
@@ -93,9 +101,10 @@ impl JobManager {
                 if let Some(status) = launch.status.filter(|status| !status.is_terminal()) {
                     self.publish(id, status);
                 }
-                // A job may end before its launch is recorded; its engine's "status changed"
-                // was then too early to act on, so look once more now.
-                if terminal.is_none() {
+                // A job may end before its launch is recorded; if its engine said "status
+                // changed" in that window, the refresh found nothing to ask yet: ask now.
+                let notified = lock(&self.inner.notified_while_launching).remove(id);
+                if terminal.is_none() && notified {
                     self.spawn_refresh(id.to_owned());
                 }
             }

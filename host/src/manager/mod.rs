@@ -29,7 +29,7 @@ pub use context::StoreContext;
 pub use error::ManagerError;
 pub use poller::PollStats;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -88,6 +88,8 @@ struct Inner {
     events: broadcast::Sender<StatusEvent>,
     job_types: Mutex<HashMap<String, String>>,
     missing_clusters: Mutex<HashMap<String, Instant>>,
+    /// Executions whose engine said "status changed" before their launch was recorded.
+    notified_while_launching: Mutex<HashSet<String>>,
     cleanups: AtomicU64,
 }
 
@@ -119,6 +121,7 @@ impl JobManager {
                 events,
                 job_types: Mutex::default(),
                 missing_clusters: Mutex::default(),
+                notified_while_launching: Mutex::default(),
                 cleanups: AtomicU64::new(0),
             }),
         }
@@ -164,16 +167,28 @@ impl JobManager {
 
     /// Validates `new`, persists it as PENDING and launches it in the background.
     pub async fn submit(&self, new: NewExecution) -> Result<JobExecutionRow, ManagerError> {
-        let template_id = new.job_template_id.clone();
-        let template = self
-            .db(move |store| store.job_template(&template_id))
-            .await?
-            .ok_or_else(|| ManagerError::not_found("job template", &new.job_template_id))?;
-        let cluster_id = new.cluster_id.clone();
-        let cluster = self
-            .db(move |store| store.cluster(&cluster_id))
-            .await?
-            .ok_or_else(|| ManagerError::not_found("cluster", &new.cluster_id))?;
+        // One trip to the store for everything the request refers to.
+        let (template_id, cluster_id) = (new.job_template_id.clone(), new.cluster_id.clone());
+        let sources: Vec<String> = [&new.input_id, &new.output_id].into_iter().flatten().cloned().collect();
+        let (template, cluster, missing_source) = self
+            .db(move |store| {
+                let template = store.job_template(&template_id)?;
+                let cluster = store.cluster(&cluster_id)?;
+                let mut missing = None;
+                for id in sources {
+                    if store.data_source(&id)?.is_none() {
+                        missing = Some(id);
+                        break;
+                    }
+                }
+                Ok((template, cluster, missing))
+            })
+            .await?;
+        let template = template.ok_or_else(|| ManagerError::not_found("job template", &new.job_template_id))?;
+        let cluster = cluster.ok_or_else(|| ManagerError::not_found("cluster", &new.cluster_id))?;
+        if let Some(source) = missing_source {
+            return Err(ManagerError::not_found("data source", &source));
+        }
         if cluster.status != "Active" {
             return Err(ManagerError::ClusterNotActive { id: cluster.id, status: cluster.status });
         }
@@ -181,12 +196,6 @@ impl JobManager {
             .job_type
             .parse()
             .map_err(|err: edp_plugin_api::UnknownJobType| ManagerError::Invalid(err.to_string()))?;
-        for source in [&new.input_id, &new.output_id].into_iter().flatten() {
-            let source_id = source.clone();
-            self.db(move |store| store.data_source(&source_id))
-                .await?
-                .ok_or_else(|| ManagerError::not_found("data source", source))?;
-        }
         if new.input_id.is_some() && new.input_id == new.output_id {
             return Err(ManagerError::Invalid("the input and output data sources must differ".into()));
         }

@@ -24,6 +24,13 @@ pub(crate) enum Refreshed {
     Failed,
 }
 
+impl Refreshed {
+    /// Whether the refresh wrote the record.
+    fn wrote(self) -> bool {
+        matches!(self, Refreshed::Changed)
+    }
+}
+
 /// Whether the engine should be asked about `row`.
 fn needs_refresh(row: &JobExecutionRow) -> bool {
     let launching = row.status == JobStatus::PENDING && row.engine_job_id.is_none();
@@ -34,11 +41,39 @@ fn needs_refresh(row: &JobExecutionRow) -> bool {
 impl JobManager {
     /// Asks the engine of record for `id`'s status now, and returns the record.
     pub async fn refresh(&self, id: &str) -> Result<JobExecutionRow, ManagerError> {
-        let row = self.job_execution(id).await?;
-        let cluster_id = row.cluster_id.clone();
-        let cluster_exists = self.db(move |store| store.cluster(&cluster_id)).await?.is_some();
-        self.refresh_row(row, cluster_exists).await;
+        let owned = id.to_owned();
+        let (row, cluster_exists) = self
+            .db(move |store| {
+                let Some(row) = store.job_execution(&owned)? else { return Ok(None) };
+                let cluster_exists = store.cluster(&row.cluster_id)?.is_some();
+                Ok(Some((row, cluster_exists)))
+            })
+            .await?
+            .ok_or_else(|| ManagerError::not_found("job execution", id))?;
+        if !self.refresh_row(row.clone(), cluster_exists).await.wrote() {
+            return Ok(row);
+        }
         self.job_execution(id).await
+    }
+
+    /// The engine of `id` says its status changed: refresh now, or, if its launch is not
+    /// recorded yet, as soon as it is.
+    pub(crate) fn status_changed(&self, id: String) {
+        let manager = self.clone();
+        tokio::spawn(async move {
+            let Ok(row) = manager.job_execution(&id).await else { return };
+            if row.status == JobStatus::PENDING && row.engine_job_id.is_none() {
+                lock(&manager.inner.notified_while_launching).insert(id.clone());
+                // The launch may have been recorded meanwhile: look again, or leave it to the launch.
+                let launched = manager.job_execution(&id).await.is_ok_and(|row| row.engine_job_id.is_some());
+                if !launched || !lock(&manager.inner.notified_while_launching).remove(&id) {
+                    return;
+                }
+            }
+            if let Err(error) = manager.refresh(&id).await {
+                tracing::debug!(job = %id, %error, "refresh after a status change did not complete");
+            }
+        });
     }
 
     pub(crate) fn spawn_refresh(&self, id: String) {
