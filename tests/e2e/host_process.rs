@@ -18,6 +18,7 @@ use crate::{records, support};
 pub(crate) struct HostProcess {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl HostProcess {
@@ -37,6 +38,7 @@ impl HostProcess {
             .spawn()
             .expect("start edp-host");
         let lines = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
         for stream in [
             child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
             child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
@@ -45,13 +47,13 @@ impl HostProcess {
         .flatten()
         {
             let lines = Arc::clone(&lines);
-            std::thread::spawn(move || {
+            readers.push(std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
                     lines.lock().unwrap_or_else(PoisonError::into_inner).push(line);
                 }
-            });
+            }));
         }
-        HostProcess { child, lines }
+        HostProcess { child, lines, readers }
     }
 
     pub(crate) fn output(&self) -> Vec<String> {
@@ -79,8 +81,10 @@ impl HostProcess {
             status.is_some()
         });
         assert!(exited, "edp-host did not exit; output:\n{}", self.output().join("\n"));
-        // Let the reader threads drain what is left.
-        std::thread::sleep(Duration::from_millis(50));
+        // The readers end at the end of the pipes: then every line is in.
+        let drained =
+            support::wait_until(Duration::from_secs(10), || self.readers.iter().all(|reader| reader.is_finished()));
+        assert!(drained, "edp-host's output pipes stayed open after it exited");
         (status.and_then(|status| status.code()), self.output())
     }
 }

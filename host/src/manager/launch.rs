@@ -8,7 +8,7 @@ use crate::engine::EngineHandle;
 use crate::manager::substitution;
 use crate::manager::terminal::error_info;
 use crate::manager::view::engine_view;
-use crate::manager::{JobManager, ManagerError, lock, now_millis};
+use crate::manager::{JobManager, ManagerError, now_millis};
 use crate::store::{JobExecutionRow, Launched, UpdateOutcome};
 
 /// Whether Sahara's `job_execution_info.job_execution_type` asks for a scheduled run.
@@ -101,10 +101,10 @@ impl JobManager {
                 if let Some(status) = launch.status.filter(|status| !status.is_terminal()) {
                     self.publish(id, status);
                 }
-                // A job may end before its launch is recorded; if its engine said "status
-                // changed" in that window, the refresh found nothing to ask yet: ask now.
-                let notified = lock(&self.inner.notified_while_launching).remove(id);
-                if terminal.is_none() && notified {
+                // Ask for the status once now: the record gets the engine's info at once, and a
+                // job that ended before its launch was recorded (its engine's "status changed"
+                // came too early to act on) gets its final status.
+                if terminal.is_none() {
                     self.spawn_refresh(id.to_owned());
                 }
             }

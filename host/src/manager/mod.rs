@@ -29,7 +29,7 @@ pub use context::StoreContext;
 pub use error::ManagerError;
 pub use poller::PollStats;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -88,8 +88,6 @@ struct Inner {
     events: broadcast::Sender<StatusEvent>,
     job_types: Mutex<HashMap<String, String>>,
     missing_clusters: Mutex<HashMap<String, Instant>>,
-    /// Executions whose engine said "status changed" before their launch was recorded.
-    notified_while_launching: Mutex<HashSet<String>>,
     cleanups: AtomicU64,
 }
 
@@ -121,7 +119,6 @@ impl JobManager {
                 events,
                 job_types: Mutex::default(),
                 missing_clusters: Mutex::default(),
-                notified_while_launching: Mutex::default(),
                 cleanups: AtomicU64::new(0),
             }),
         }

@@ -93,7 +93,7 @@ impl JobManager {
         let manager = self.clone();
         tokio::spawn(async move {
             while let Some(id) = notifications.recv().await {
-                manager.status_changed(id);
+                manager.spawn_refresh(id);
             }
         })
     }

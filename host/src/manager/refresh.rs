@@ -56,26 +56,6 @@ impl JobManager {
         self.job_execution(id).await
     }
 
-    /// The engine of `id` says its status changed: refresh now, or, if its launch is not
-    /// recorded yet, as soon as it is.
-    pub(crate) fn status_changed(&self, id: String) {
-        let manager = self.clone();
-        tokio::spawn(async move {
-            let Ok(row) = manager.job_execution(&id).await else { return };
-            if row.status == JobStatus::PENDING && row.engine_job_id.is_none() {
-                lock(&manager.inner.notified_while_launching).insert(id.clone());
-                // The launch may have been recorded meanwhile: look again, or leave it to the launch.
-                let launched = manager.job_execution(&id).await.is_ok_and(|row| row.engine_job_id.is_some());
-                if !launched || !lock(&manager.inner.notified_while_launching).remove(&id) {
-                    return;
-                }
-            }
-            if let Err(error) = manager.refresh(&id).await {
-                tracing::debug!(job = %id, %error, "refresh after a status change did not complete");
-            }
-        });
-    }
-
     pub(crate) fn spawn_refresh(&self, id: String) {
         let manager = self.clone();
         let span = tracing::debug_span!("refresh", job = %id);

@@ -72,7 +72,6 @@ impl JobManager {
     /// What happens once when an execution ends.
     fn cleanup(&self, id: &str, status: JobStatus) {
         lock(&self.inner.missing_clusters).remove(id);
-        lock(&self.inner.notified_while_launching).remove(id);
         self.inner.cleanups.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(job = id, %status, "job execution finished");
     }
