@@ -4,6 +4,7 @@
 //! - the delay from a local job's process exit to its final status in the store.
 //!
 //! Run: `cargo bench -p edp-host --bench manager` (prints a table; takes about a minute).
+//! `EDP_BENCH_ONLY_POLL=1` skips the launch figure (handy under a profiler).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
