@@ -7,7 +7,8 @@
 //! refused by capability, never by engine name.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use edp_plugin_api::{
     Capabilities, Engine, EngineError, ErrorKind, HealthReport, JobExecution, JobStatus, RunOutcome, StatusReport,
@@ -182,6 +183,62 @@ impl EngineHandle {
         self.call("health", |engine| engine.health()).await
     }
 
+    /// The statuses of several jobs with one blocking-thread hop for the lot instead of one
+    /// each: the calls run one after another, each under the `get_job_status` timeout and
+    /// checked as [`Self::get_job_status`] checks it. A call that times out is abandoned with
+    /// its thread, and the jobs after it are asked on a fresh one, so a hang costs the others
+    /// one timeout at most. The answers come back in the order of `jobs`.
+    pub async fn get_job_statuses(
+        &self,
+        jobs: Vec<JobExecution>,
+    ) -> Vec<Result<Option<EngineStatus>, EngineCallError>> {
+        const VERB: &str = "get_job_status";
+        let timeout = self.timeouts.get(VERB);
+        let span = tracing::info_span!("engine_calls", engine = %self.name, verb = VERB, count = jobs.len());
+        let jobs: Arc<[JobExecution]> = jobs.into();
+        let mut answers = Vec::with_capacity(jobs.len());
+        while answers.len() < jobs.len() {
+            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+            let abandoned = Arc::new(AtomicBool::new(false));
+            let (engine, batch, first, stop, blocking_span) =
+                (Arc::clone(&self.engine), Arc::clone(&jobs), answers.len(), Arc::clone(&abandoned), span.clone());
+            // Detached: a hung call keeps its thread, and the loop below stops waiting for it.
+            drop(tokio::task::spawn_blocking(move || {
+                blocking_span.in_scope(|| {
+                    for job in &batch[first..] {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let started = Instant::now();
+                        let answer = engine.get_job_status(job);
+                        if sender.send((answer, started.elapsed())).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }));
+            while answers.len() < jobs.len() {
+                match tokio::time::timeout(timeout, receiver.recv()).instrument(span.clone()).await {
+                    Ok(Some((answer, elapsed))) => {
+                        metrics().engine_call(&self.name, VERB, elapsed, CallOutcome::of(&answer));
+                        answers.push(self.answer(VERB, answer).and_then(|report| self.check_report(VERB, report)));
+                    }
+                    Ok(None) => {
+                        answers.push(Err(self.adapter_failed(VERB, "the calling thread ended early")));
+                        break;
+                    }
+                    Err(_) => {
+                        abandoned.store(true, Ordering::Relaxed);
+                        metrics().engine_call(&self.name, VERB, timeout, CallOutcome::Error);
+                        answers.push(Err(self.timed_out(VERB, timeout)));
+                        break;
+                    }
+                }
+            }
+        }
+        answers
+    }
+
     async fn call<T: Send + 'static>(
         &self,
         verb: &'static str,
@@ -192,30 +249,37 @@ impl EngineHandle {
         let span = tracing::info_span!("engine_call", engine = %self.name, verb);
         let blocking_span = span.clone();
         let task = tokio::task::spawn_blocking(move || blocking_span.in_scope(|| call(engine.as_ref())));
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let answer = tokio::time::timeout(timeout, task).instrument(span).await;
         let outcome = match &answer {
-            Ok(Ok(Ok(_))) => CallOutcome::Ok,
-            Ok(Ok(Err(error))) if error.kind == ErrorKind::PANICKED => CallOutcome::Panic,
+            Ok(Ok(answer)) => CallOutcome::of(answer),
             _ => CallOutcome::Error,
         };
         metrics().engine_call(&self.name, verb, started.elapsed(), outcome);
         match answer {
-            Err(_) => {
-                tracing::warn!(engine = %self.name, verb, timeout_secs = timeout.as_secs_f64(), "engine call timed out; its thread is abandoned");
-                Err(EngineCallError::TimedOut { engine: self.name.to_string(), verb, timeout })
-            }
-            Ok(Err(join_error)) => Err(self.failed(
-                verb,
-                EngineError::new(ErrorKind::PANICKED, format!("the host's adapter failed: {join_error}")),
-            )),
-            Ok(Ok(result)) => result.map_err(|error| {
-                if error.kind == ErrorKind::PANICKED {
-                    tracing::error!(engine = %self.name, verb, %error, "engine panicked; the host carries on");
-                }
-                self.failed(verb, error)
-            }),
+            Err(_) => Err(self.timed_out(verb, timeout)),
+            Ok(Err(join_error)) => Err(self.adapter_failed(verb, &join_error.to_string())),
+            Ok(Ok(answer)) => self.answer(verb, answer),
         }
+    }
+
+    /// An engine's own answer, with its error (a panic logged) in the host's terms.
+    fn answer<T>(&self, verb: &'static str, answer: Result<T, EngineError>) -> Result<T, EngineCallError> {
+        answer.map_err(|error| {
+            if error.kind == ErrorKind::PANICKED {
+                tracing::error!(engine = %self.name, verb, %error, "engine panicked; the host carries on");
+            }
+            self.failed(verb, error)
+        })
+    }
+
+    fn timed_out(&self, verb: &'static str, timeout: Duration) -> EngineCallError {
+        tracing::warn!(engine = %self.name, verb, timeout_secs = timeout.as_secs_f64(), "engine call timed out; its thread is abandoned");
+        EngineCallError::TimedOut { engine: self.name.to_string(), verb, timeout }
+    }
+
+    fn adapter_failed(&self, verb: &'static str, reason: &str) -> EngineCallError {
+        self.failed(verb, EngineError::new(ErrorKind::PANICKED, format!("the host's adapter failed: {reason}")))
     }
 
     fn require(

@@ -48,6 +48,17 @@ pub enum CallOutcome {
     Panic,
 }
 
+impl CallOutcome {
+    /// The outcome of an engine's own answer.
+    pub fn of<T>(answer: &Result<T, edp_plugin_api::EngineError>) -> Self {
+        match answer {
+            Ok(_) => Self::Ok,
+            Err(error) if error.kind == edp_plugin_api::ErrorKind::PANICKED => Self::Panic,
+            Err(_) => Self::Error,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Registry {
     calls: BTreeMap<(String, &'static str), Histogram>,

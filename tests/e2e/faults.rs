@@ -91,6 +91,43 @@ fn a_hanging_call_times_out_and_other_calls_keep_flowing() {
 }
 
 #[test]
+fn in_a_batch_of_status_calls_a_hang_or_panic_costs_only_its_own_answer() {
+    let (_dir, context, registry) = registry(&format!(
+        "[engines.batch]\nlibrary = {}\nconfig = {{ script = {{ hang_ms = 5000 }} }}\ntimeout_secs = {{ get_job_status = 0.3 }}\n",
+        mock_library()
+    ));
+    let engine = registry.engine("batch").expect("loaded").clone();
+    let runtime = support::runtime();
+    // Five jobs; the second hangs and the fourth panics when asked for its status.
+    let scripts = [
+        json!({}),
+        json!({"mock.hang": "get_job_status"}),
+        json!({}),
+        json!({"mock.panic": "get_job_status"}),
+        json!({}),
+    ];
+    let jobs: Vec<_> = scripts
+        .iter()
+        .enumerate()
+        .map(|(n, configs)| {
+            let id = format!("je-{n}");
+            context.set_status(&id, JobStatus::PENDING);
+            let job = support::job(&id, "Pig", "t", configs.clone(), &[]);
+            let launch = runtime.block_on(engine.run_job(job.clone())).expect("launch is not scripted to fail");
+            support::launched(job, launch.engine_job_id)
+        })
+        .collect();
+    let answers = runtime.block_on(engine.get_job_statuses(jobs));
+    assert_eq!(answers.len(), 5);
+    for n in [0, 2, 4] {
+        let report = answers[n].as_ref().unwrap_or_else(|err| panic!("job {n}: {err}")).as_ref().expect("a report");
+        assert_eq!(report.status, JobStatus::SUCCEEDED, "job {n}: run_ms = 0");
+    }
+    assert!(matches!(answers[1], Err(EngineCallError::TimedOut { verb: "get_job_status", .. })), "{:?}", answers[1]);
+    assert!(answers[3].as_ref().is_err_and(EngineCallError::is_panic), "{:?}", answers[3]);
+}
+
+#[test]
 fn garbage_answers_are_refused_not_passed_on() {
     let (_dir, context, registry) = registry(&format!(
         "[engines.liar]\nlibrary = {}\nconfig = {{ script = {{ garbage = [\"run_job\", \"get_job_status\"] }} }}\n",

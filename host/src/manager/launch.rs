@@ -5,25 +5,82 @@ use serde_json::Value;
 use tracing::Instrument as _;
 
 use crate::engine::EngineHandle;
-use crate::manager::substitution;
+use crate::manager::substitution::{self, Prepared};
 use crate::manager::terminal::error_info;
 use crate::manager::view::engine_view;
-use crate::manager::{JobManager, ManagerError, now_millis};
-use crate::store::{JobExecutionRow, Launched, UpdateOutcome};
+use crate::manager::{JobManager, ManagerError, lock, now_millis};
+use crate::store::{JobExecutionRow, Launched, Millis, Store, StoreError, UpdateOutcome};
 
 /// Whether Sahara's `job_execution_info.job_execution_type` asks for a scheduled run.
 pub(crate) fn is_scheduled(job_configs: &Value) -> bool {
     job_configs.pointer("/job_execution_info/job_execution_type").and_then(Value::as_str) == Some("scheduled")
 }
 
+/// What a launch needs from the store, read in one trip: the record and its data sources
+/// resolved (or why they could not be).
+pub(crate) type LaunchInput = (JobExecutionRow, Result<Prepared, String>);
+
+/// Reads `id` for a launch and counts the attempt. `None` when there is nothing to launch:
+/// the execution is gone, ended or already has an engine job.
+pub(crate) fn read_for_launch(store: &dyn Store, id: &str, now: Millis) -> Result<Option<LaunchInput>, StoreError> {
+    let Some(row) = store.job_execution(id)? else { return Ok(None) };
+    if row.status.is_terminal() || row.engine_job_id.is_some() {
+        return Ok(None);
+    }
+    store.mark_launch_attempt(id, now)?;
+    let prepared = substitution::prepare(store, &row);
+    Ok(Some((row, prepared)))
+}
+
+/// Marks an execution as being launched until the launch is recorded (or abandoned).
+pub(crate) struct Launching {
+    manager: JobManager,
+    id: String,
+}
+
+impl Launching {
+    /// The launch is recorded: whether the engine said "status changed" meanwhile.
+    fn recorded(self) -> bool {
+        lock(&self.manager.inner.launching).remove(&self.id).unwrap_or(false)
+    }
+}
+
+impl Drop for Launching {
+    fn drop(&mut self) {
+        lock(&self.manager.inner.launching).remove(&self.id);
+    }
+}
+
 impl JobManager {
-    /// Launches `id` on a task of its own.
+    /// Launches `id`, read from the store, on a task of its own (recovery's path).
     pub(crate) fn spawn_launch(&self, id: String) {
         let manager = self.clone();
         let span = tracing::info_span!("launch", job = %id);
         tokio::spawn(
             async move {
-                if let Err(error) = manager.launch(&id).await {
+                let now = now_millis();
+                let owned = id.clone();
+                let input = manager.db(move |store| read_for_launch(store, &owned, now)).await;
+                let result = match input {
+                    Ok(Some(input)) => manager.launch(input).await,
+                    Ok(None) => Ok(()),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = result {
+                    tracing::warn!(%error, "launch did not complete");
+                }
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Launches an execution already read for launch (`submit`'s path) on a task of its own.
+    pub(crate) fn spawn_launch_of(&self, input: LaunchInput) {
+        let manager = self.clone();
+        let span = tracing::info_span!("launch", job = %input.0.id);
+        tokio::spawn(
+            async move {
+                if let Err(error) = manager.launch(input).await {
                     tracing::warn!(%error, "launch did not complete");
                 }
             }
@@ -35,23 +92,8 @@ impl JobManager {
     /// job id, start time, status and `extra` written together. A launch that fails is
     /// FAILED with start = end = now, after the engine is asked to cancel whatever it may have
     /// started for this execution, so nothing is orphaned.
-    pub(crate) async fn launch(&self, id: &str) -> Result<(), ManagerError> {
-        // One trip to the store: the record, the attempt, the data sources.
-        let owned = id.to_owned();
-        let now = now_millis();
-        let read = self
-            .db(move |store| {
-                let Some(row) = store.job_execution(&owned)? else { return Ok(None) };
-                if row.status.is_terminal() || row.engine_job_id.is_some() {
-                    return Ok(Some((row, None)));
-                }
-                store.mark_launch_attempt(&owned, now)?;
-                let prepared = substitution::prepare(store, &row);
-                Ok(Some((row, Some(prepared))))
-            })
-            .await?;
-        let Some((row, prepared)) = read else { return Err(ManagerError::not_found("job execution", id)) };
-        let Some(prepared) = prepared else { return Ok(()) };
+    async fn launch(&self, (row, prepared): LaunchInput) -> Result<(), ManagerError> {
+        let id = row.id.as_str();
         let engine = match self.engine(&row.engine) {
             Ok(engine) => engine,
             Err(error) => {
@@ -71,10 +113,13 @@ impl JobManager {
         prepared_row.job_configs = prepared.job_configs.clone();
         prepared_row.data_source_urls = prepared.data_source_urls.clone();
         let view = engine_view(&prepared_row, &job_type);
+        // From here until the launch is recorded, an engine's "status changed" for this
+        // execution is remembered and acted on once the record has the engine job id.
+        let launching = self.launching(id);
         let result = if is_scheduled(&row.job_configs) {
-            engine.run_scheduled_job(view.clone()).await
+            engine.run_scheduled_job(view).await
         } else {
-            engine.run_job(view.clone()).await
+            engine.run_job(view).await
         };
         let launch = match result {
             Ok(launch) => launch,
@@ -95,16 +140,16 @@ impl JobManager {
         };
         let owned = id.to_owned();
         let recorded = self.db(move |store| store.record_launch(&owned, &launched)).await;
+        let notified = launching.recorded();
         prepared_row.engine_job_id = launch.engine_job_id;
         match recorded {
             Ok(UpdateOutcome::Applied) => {
                 if let Some(status) = launch.status.filter(|status| !status.is_terminal()) {
                     self.publish(id, status);
                 }
-                // Ask for the status once now: the record gets the engine's info at once, and a
-                // job that ended before its launch was recorded (its engine's "status changed"
-                // came too early to act on) gets its final status.
-                if terminal.is_none() {
+                // The engine said its status changed before the launch was recorded, or did not
+                // say what the status is: ask now rather than at the next poll pass.
+                if terminal.is_none() && (notified || launch.status.is_none()) {
                     self.spawn_refresh(id.to_owned());
                 }
             }
@@ -124,6 +169,22 @@ impl JobManager {
             self.finish(id, status, None).await?;
         }
         Ok(())
+    }
+
+    /// Marks `id` as being launched.
+    fn launching(&self, id: &str) -> Launching {
+        lock(&self.inner.launching).insert(id.to_owned(), false);
+        Launching { manager: self.clone(), id: id.to_owned() }
+    }
+
+    /// The engine of `id` says its status changed: refresh now, or, while its launch is not
+    /// recorded yet (the refresh would find no engine job to ask about), once it is.
+    pub(crate) fn status_changed(&self, id: String) {
+        if let Some(notified) = lock(&self.inner.launching).get_mut(&id) {
+            *notified = true;
+            return;
+        }
+        self.spawn_refresh(id);
     }
 
     /// Asks the engine, once, to stop whatever it launched for `row` (its engine job id, or, if

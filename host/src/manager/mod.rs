@@ -88,6 +88,8 @@ struct Inner {
     events: broadcast::Sender<StatusEvent>,
     job_types: Mutex<HashMap<String, String>>,
     missing_clusters: Mutex<HashMap<String, Instant>>,
+    /// Executions being launched, and whether their engine said "status changed" meanwhile.
+    launching: Mutex<HashMap<String, bool>>,
     cleanups: AtomicU64,
 }
 
@@ -119,6 +121,7 @@ impl JobManager {
                 events,
                 job_types: Mutex::default(),
                 missing_clusters: Mutex::default(),
+                launching: Mutex::default(),
                 cleanups: AtomicU64::new(0),
             }),
         }
@@ -234,10 +237,25 @@ impl JobManager {
             .validate_job_execution(view::engine_view(&row, job_type.as_str()))
             .await
             .map_err(|err| ManagerError::Invalid(err.to_string()))?;
+        // One trip: the insert, and the read the launch needs.
         let insert = row.clone();
-        self.db(move |store| store.insert_job_execution(&insert)).await?;
+        let now = now_millis();
+        let input = self
+            .db(move |store| {
+                store.insert_job_execution(&insert)?;
+                Ok(launch::read_for_launch(store, &insert.id, now))
+            })
+            .await?;
         self.publish(&row.id, row.status);
-        self.spawn_launch(row.id.clone());
+        match input {
+            Ok(Some(input)) => self.spawn_launch_of(input),
+            Ok(None) => {}
+            // Stored, so acknowledged: the launch reads it again on its own.
+            Err(error) => {
+                tracing::warn!(job = %row.id, %error, "reading the new execution for its launch failed; retrying");
+                self.spawn_launch(row.id.clone());
+            }
+        }
         Ok(row)
     }
 

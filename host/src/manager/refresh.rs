@@ -6,6 +6,7 @@ use std::time::Instant;
 use edp_plugin_api::JobStatus;
 use tracing::Instrument as _;
 
+use crate::engine::EngineStatus;
 use crate::manager::terminal::error_info;
 use crate::manager::view::engine_view;
 use crate::manager::{JobManager, ManagerError, lock};
@@ -31,11 +32,29 @@ impl Refreshed {
     }
 }
 
-/// Whether the engine should be asked about `row`.
-fn needs_refresh(row: &JobExecutionRow) -> bool {
-    let launching = row.status == JobStatus::PENDING && row.engine_job_id.is_none();
-    let cancelling = row.status == JobStatus::TOBEKILLED;
-    !(row.status.is_terminal() || launching || cancelling)
+/// What a refresh of a row comes to before any engine is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Triage {
+    /// Nothing to ask: terminal, not launched yet, or being cancelled.
+    Skip,
+    /// Its cluster is gone.
+    ClusterGone,
+    /// Ask its engine.
+    Ask,
+}
+
+impl Triage {
+    pub(crate) fn of(row: &JobExecutionRow, cluster_exists: bool) -> Self {
+        let launching = row.status == JobStatus::PENDING && row.engine_job_id.is_none();
+        let cancelling = row.status == JobStatus::TOBEKILLED;
+        if row.status.is_terminal() || launching || cancelling {
+            Triage::Skip
+        } else if cluster_exists {
+            Triage::Ask
+        } else {
+            Triage::ClusterGone
+        }
+    }
 }
 
 impl JobManager {
@@ -72,17 +91,30 @@ impl JobManager {
     /// Refreshes `row`. Errors are logged and counted, never passed on: one execution's
     /// failure must not touch another's.
     pub(crate) async fn refresh_row(&self, row: JobExecutionRow, cluster_exists: bool) -> Refreshed {
-        if !needs_refresh(&row) {
-            return Refreshed::Skipped;
+        match Triage::of(&row, cluster_exists) {
+            Triage::Skip => Refreshed::Skipped,
+            Triage::ClusterGone => self.cluster_gone(&row).await,
+            Triage::Ask => {
+                let answer = async {
+                    let engine = self.engine(&row.engine)?;
+                    let job = engine_view(&row, &self.job_type(&row).await?);
+                    Ok::<_, ManagerError>(engine.get_job_status(job).await?)
+                };
+                let answer = answer.await;
+                self.apply_answer(&row, answer).await
+            }
         }
-        if !cluster_exists {
-            return self.cluster_gone(&row).await;
-        }
+    }
+
+    /// Writes what the engine answered about `row`, if it is news.
+    pub(crate) async fn apply_answer(
+        &self,
+        row: &JobExecutionRow,
+        answer: Result<Option<EngineStatus>, ManagerError>,
+    ) -> Refreshed {
         lock(&self.inner.missing_clusters).remove(&row.id);
         let result = async {
-            let engine = self.engine(&row.engine)?;
-            let job = engine_view(&row, &self.job_type(&row).await?);
-            let Some(report) = engine.get_job_status(job).await? else { return Ok(Refreshed::Unchanged) };
+            let Some(report) = answer? else { return Ok(Refreshed::Unchanged) };
             if report.status == row.status && report.info == row.engine_info {
                 return Ok(Refreshed::Unchanged);
             }

@@ -175,6 +175,9 @@ pub struct ExecutionFilter {
     pub limit: Option<usize>,
     /// Only executions after this id in the listing order (pagination).
     pub after_id: Option<String>,
+    /// Only executions after this listing position, `(created_at, id)`: pagination that does
+    /// not depend on the previous page's last execution still existing.
+    pub after_position: Option<(Millis, String)>,
 }
 
 /// What a completed launch writes.

@@ -47,7 +47,7 @@ use crate::store::{
 /// How long a connection waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle reader connections kept open for reuse.
-const MAX_IDLE_READERS: usize = 4;
+const MAX_IDLE_READERS: usize = 16;
 /// Prepared statements cached per connection (the execution listing has a few variants).
 const STATEMENT_CACHE: usize = 64;
 
@@ -826,6 +826,11 @@ impl Store for SqliteStore {
                 "(created_at, id) > (SELECT created_at, id FROM job_executions WHERE id = ?{})",
                 params.len()
             ));
+        }
+        if let Some((created_at, id)) = &filter.after_position {
+            params.push(SqlValue::Integer(*created_at));
+            params.push(SqlValue::Text(id.clone()));
+            conditions.push(format!("(created_at, id) > (?{}, ?{})", params.len() - 1, params.len()));
         }
         let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM job_executions");
         if !conditions.is_empty() {

@@ -9,8 +9,8 @@ use tempfile::TempDir;
 use super::migrations::{self, LATEST_VERSION, MIGRATIONS};
 use super::{ACTIVE_PREDICATE, SqliteStore};
 use crate::store::{
-    ClusterRecordRow, DataSourceRow, ExecutionFilter, JobBinaryRow, JobExecutionRow, JobTemplateRow, Launched, Store,
-    StoreError, Transition, UpdateOutcome,
+    ClusterRecordRow, DataSourceRow, ExecutionFilter, JobBinaryRow, JobExecutionRow, JobTemplateRow, Launched, Millis,
+    Store, StoreError, Transition, UpdateOutcome,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -868,6 +868,21 @@ fn listing_pages_with_limit_and_after_id() {
     assert_eq!(ids(&page(Some("e2"), true)), ["e3", "e5"]);
     assert_eq!(ids(&page(Some("e8"), false)), Vec::<&str>::new());
     assert!(page(Some("no-such-id"), false).is_empty(), "an unknown marker yields nothing");
+}
+
+#[test]
+fn listing_pages_by_position_even_when_the_last_row_seen_is_gone() {
+    let fixture = seeded();
+    let page = |after: Option<(Millis, String)>| {
+        let filter = ExecutionFilter { limit: Some(3), after_position: after, ..Default::default() };
+        fixture.store.job_executions(&filter).expect("page")
+    };
+    let first = page(None);
+    assert_eq!(ids(&first), ["e1", "e2", "e3"]);
+    let last = first.last().expect("a row");
+    let position = (last.created_at, last.id.clone());
+    assert!(fixture.store.delete_job_execution("e3").expect("delete"));
+    assert_eq!(ids(&page(Some(position))), ["e4", "e5", "e6"], "the deleted e3 still marks the position");
 }
 
 #[test]

@@ -235,9 +235,12 @@ engine = "oozie"
         row
     }
 
-    /// Waits until the launch recorded an Oozie job and the first refresh stored its info.
+    /// Waits until the launch recorded an Oozie job, then asks for its status (as a client's
+    /// `refresh_status=true` does) until the record has RUNNING and Oozie's job info.
     fn wait_running(&self, id: &str) -> (JobExecutionRow, String) {
-        let row = self.wait_for(id, "RUNNING with Oozie's job info", |row| {
+        self.wait_for(id, "launched", |row| row.engine_job_id.is_some());
+        let row = self.wait_for(id, "RUNNING with Oozie's job info", |_| {
+            let row = self.runtime.block_on(self.manager.refresh(id)).unwrap_or_else(|err| panic!("refresh: {err}"));
             row.status == JobStatus::RUNNING && row.engine_info.get("appName").is_some()
         });
         let oozie_id = row.engine_job_id.clone().expect("an Oozie job id");
