@@ -44,7 +44,10 @@ fn post(url: &str, path: &str, body: &Value) -> Result<Value, String> {
         .timeout(Duration::from_secs(5))
         .set("Content-Type", "application/json")
         .send_string(&body.to_string())
-        .map_err(|err| err.to_string())
+        .map_err(|err| match err {
+            ureq::Error::Status(code, reply) => format!("{code} {}", reply.into_string().unwrap_or_default()),
+            other => other.to_string(),
+        })
         .and_then(|response| {
             if response.status() != 202 {
                 return Err(format!("status {}", response.status()));
@@ -243,5 +246,140 @@ fn a_full_data_directory_fails_writes_clearly_loses_nothing_and_recovers() {
     let (code, _) = server.wait();
     assert_eq!(code, Some(0));
     let store = SqliteStore::open(&tmpfs.path.join("edp.sqlite")).expect("store");
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+/// A small ext4 file system in an image file on a loop device, mounted with
+/// `errors=remount-ro`: a disk error makes it read-only, as on a real machine. Unmounted when
+/// dropped.
+struct Ext4Disk {
+    image: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl Ext4Disk {
+    /// `None`, saying why, where loop devices cannot be used.
+    fn mount(image: &Path, path: &Path) -> Option<Ext4Disk> {
+        let run = |program: &str, args: &[&std::ffi::OsStr]| {
+            std::process::Command::new(program).args(args).output().is_ok_and(|output| output.status.success())
+        };
+        std::fs::create_dir_all(path).expect("mount point");
+        let file = std::fs::File::create(image).expect("image");
+        file.set_len(32 << 20).expect("image size");
+        let disk = Ext4Disk { image: image.to_owned(), path: path.to_owned() };
+        let made = run("mkfs.ext4", &["-q".as_ref(), image.as_os_str()]);
+        if !(made && disk.mount_again()) {
+            eprintln!("a read-only data directory: needs root, mkfs.ext4 and a loop device; CI has them");
+            return None;
+        }
+        Some(disk)
+    }
+
+    fn mount_again(&self) -> bool {
+        std::process::Command::new("mount")
+            .args(["-o", "loop,errors=remount-ro"])
+            .arg(&self.image)
+            .arg(&self.path)
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
+    /// The kernel's own disk-error path (ext4's `trigger_fs_error`): the file system turns
+    /// read-only under the running host.
+    fn fail(&self) {
+        let source = std::process::Command::new("findmnt").args(["-n", "-o", "SOURCE"]).arg(&self.path).output();
+        let source = String::from_utf8(source.expect("findmnt").stdout).expect("utf-8");
+        let device = source.trim().rsplit('/').next().expect("a device name").to_owned();
+        std::fs::write(format!("/sys/fs/ext4/{device}/trigger_fs_error"), "1").expect("trigger an ext4 error");
+    }
+
+    /// What an operator does: unmount, check and repair, mount again.
+    fn repair(&self) {
+        assert!(std::process::Command::new("umount").arg(&self.path).status().expect("umount").success());
+        let checked = std::process::Command::new("e2fsck").arg("-fy").arg(&self.image).status().expect("e2fsck");
+        assert!(checked.code().is_some_and(|code| code <= 1), "e2fsck could not repair the image: {checked}");
+        assert!(self.mount_again(), "mounting the repaired file system");
+    }
+}
+
+impl Drop for Ext4Disk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+fn get(url: &str, path: &str) -> Result<Value, String> {
+    let reply = ureq::get(&format!("{url}{path}")).set("X-Auth-Token", TOKEN).timeout(Duration::from_secs(5)).call();
+    match reply {
+        Ok(reply) => {
+            serde_json::from_str(&reply.into_string().map_err(|err| err.to_string())?).map_err(|err| err.to_string())
+        }
+        Err(ureq::Error::Status(code, reply)) => Err(format!("{code} {}", reply.into_string().unwrap_or_default())),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+#[test]
+fn a_data_directory_that_turns_read_only_fails_writes_clearly_and_the_host_recovers_after_repair() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("a read-only data directory: needs root to mount a file system; CI runs as root");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(disk) = Ext4Disk::mount(&dir.path().join("disk.img"), &dir.path().join("data")) else { return };
+    let launch_log = dir.path().join("launches.tsv");
+    let config = config(dir.path(), &launch_log);
+    let (server, url) = start(&config);
+    let cluster =
+        post(&url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
+            .expect("cluster");
+    let template =
+        post(&url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
+    let job = json!({"job_template_id": template["job_template"]["id"], "cluster_id": cluster["cluster"]["id"]});
+    let acknowledged: Vec<String> = (0..5)
+        .map(|_| post(&url, "/v2/jobs", &job).expect("launch")["job"]["id"].as_str().expect("id").to_owned())
+        .collect();
+    let finished = support::wait_until(Duration::from_secs(30), || {
+        acknowledged.iter().all(|id| {
+            get(&url, &format!("/v2/jobs/{id}"))
+                .is_ok_and(|reply| reply["job"]["info"]["status"].as_str().is_some_and(|status| status == "SUCCEEDED"))
+        })
+    });
+    assert!(finished, "the jobs did not finish before the disk failed");
+    // The store commits without an fsync each time (WAL, synchronous=NORMAL): what the kernel
+    // has not written back yet is lost if the file system aborts, as on a power cut. Flush
+    // here, as the kernel's writeback does within seconds, so the test pins what is on disk.
+    let data = std::fs::File::open(&disk.path).expect("data dir");
+    rustix::fs::syncfs(&data).expect("syncfs");
+    drop(data);
+
+    disk.fail();
+    let refused = post(&url, "/v2/jobs", &job).expect_err("the store cannot be written");
+    assert!(refused.starts_with("503"), "a failed disk is 503 Service Unavailable: {refused}");
+    assert!(
+        refused.contains("\"error_name\":\"STORE_UNAVAILABLE\"") && refused.contains("nothing was written"),
+        "Sahara's error body, with the reason: {refused}"
+    );
+    for id in &acknowledged {
+        let reply = get(&url, &format!("/v2/jobs/{id}")).expect("reads still work on a read-only disk");
+        assert_eq!(reply["job"]["info"]["status"], "SUCCEEDED");
+    }
+    let health = ureq::get(&format!("{url}/healthz")).call();
+    assert!(health.is_ok(), "the host stays up: {health:?}");
+
+    server.signal(rustix::process::Signal::TERM);
+    let (code, _) = server.wait();
+    assert_eq!(code, Some(0), "a clean stop even with a read-only store");
+    disk.repair();
+    let (server, url) = start(&config);
+    for id in &acknowledged {
+        let reply = get(&url, &format!("/v2/jobs/{id}")).expect("every acknowledged job survived");
+        assert_eq!(reply["job"]["info"]["status"], "SUCCEEDED");
+    }
+    let after = post(&url, "/v2/jobs", &job).expect("writes work again after the repair");
+    assert!(after["job"]["id"].is_string());
+    server.signal(rustix::process::Signal::TERM);
+    assert_eq!(server.wait().0, Some(0));
+    let store = SqliteStore::open(&disk.path.join("edp.sqlite")).expect("store");
     assert_eq!(store.integrity_check().expect("check"), "ok");
 }

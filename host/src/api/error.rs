@@ -86,6 +86,10 @@ impl From<StoreError> for ApiError {
             StoreError::ReadOnly { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "STORE_READ_ONLY", error.to_string())
             }
+            StoreError::Unavailable { .. } => {
+                tracing::error!(%error, "the store's disk failed behind an API request");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE", error.to_string())
+            }
             StoreError::Database { .. } => {
                 tracing::error!(%error, "store failure behind an API request");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "STORE_ERROR", error.to_string())

@@ -47,6 +47,15 @@ pub enum StoreError {
         /// SQLite's reason.
         reason: String,
     },
+    /// The disk holding the store failed (an I/O error, such as a file system that turned
+    /// read-only after a disk error); the operation was rolled back.
+    #[error("store {operation}: the disk holding the store failed ({reason}); nothing was written")]
+    Unavailable {
+        /// What the store was doing.
+        operation: &'static str,
+        /// SQLite's reason.
+        reason: String,
+    },
     /// A record with the same unique key exists.
     #[error("{what} already exists")]
     Conflict {

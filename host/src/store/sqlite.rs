@@ -227,6 +227,7 @@ fn database(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreErr
         Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
             StoreError::ReadOnly { operation, reason: error.to_string() }
         }
+        Some(rusqlite::ErrorCode::SystemIoFailure) => StoreError::Unavailable { operation, reason: error.to_string() },
         _ => StoreError::Database { operation, reason: error.to_string() },
     }
 }
