@@ -55,6 +55,7 @@ pub(crate) fn host(cli: &Cli, purpose: &str) -> anyhow::Result<Host> {
     let lock = DataDirLock::acquire(&config.host.data_dir, purpose)?;
     let store_path = config.host.data_dir.join("edp.sqlite");
     let store = Arc::new(SqliteStore::open(&store_path).with_context(|| format!("opening {}", store_path.display()))?);
+    store.set_durable_commits(config.host.durable_commits).context("configuring the store's commits")?;
     let (context, notifications) = StoreContext::new(store.clone());
     let registry = engines(cli, &config, Arc::new(context))?;
     let routes = routes(&config, &registry)?;

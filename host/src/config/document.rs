@@ -25,6 +25,7 @@ pub(crate) struct RawHost {
     pub(crate) missing_cluster_grace_secs: Option<Spanned<f64>>,
     pub(crate) listen: Option<Spanned<String>>,
     pub(crate) max_body_bytes: Option<Spanned<i64>>,
+    pub(crate) durable_commits: Option<bool>,
 }
 
 /// `[auth]`.

@@ -78,6 +78,9 @@ pub struct HostSettings {
     pub listen: String,
     /// The largest request body the API accepts (job binaries included).
     pub max_body_bytes: usize,
+    /// Whether every store commit waits for the disk (SQLite `synchronous = FULL`), so that an
+    /// acknowledged request survives a power cut or an OS crash too, not only a host crash.
+    pub durable_commits: bool,
 }
 
 /// Sahara's port, on loopback: `serve`'s default listen address.
@@ -289,6 +292,7 @@ fn build(raw: RawDocument, file: &Path, base_dir: &Path, sink: &mut ErrorSink<'_
                 }
             },
         },
+        durable_commits: raw.host.durable_commits.unwrap_or(false),
     };
     let tokens = raw
         .auth

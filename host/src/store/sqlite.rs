@@ -131,6 +131,24 @@ impl SqliteStore {
         Ok(SqliteStore { writer: Mutex::new(connection), readers: None })
     }
 
+    /// Makes every commit wait for the disk (`synchronous = FULL`), or not (`NORMAL`, the
+    /// default). Either way a commit survives the process being killed; only with durable
+    /// commits does it also survive a power cut or an OS crash, at the price of one `fsync` per
+    /// write (see BENCHMARKS.md).
+    pub fn set_durable_commits(&self, durable: bool) -> Result<(), StoreError> {
+        let mode = if durable { "FULL" } else { "NORMAL" };
+        lock(&self.writer).pragma_update(None, "synchronous", mode).map_err(database("configure"))
+    }
+
+    /// Whether commits wait for the disk (see [`Self::set_durable_commits`]).
+    pub fn durable_commits(&self) -> Result<bool, StoreError> {
+        let level: i64 = lock(&self.writer)
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .map_err(database("configure"))?;
+        // 2 is FULL, 3 EXTRA.
+        Ok(level >= 2)
+    }
+
     /// SQLite's `PRAGMA integrity_check`: `ok`, or what is damaged.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         self.read("integrity check", |connection| {

@@ -871,6 +871,17 @@ fn listing_pages_with_limit_and_after_id() {
 }
 
 #[test]
+fn commits_are_durable_only_when_asked() {
+    let fixture = seeded();
+    assert!(!fixture.store.durable_commits().expect("read"), "NORMAL by default");
+    fixture.store.set_durable_commits(true).expect("set");
+    assert!(fixture.store.durable_commits().expect("read"));
+    fixture.store.insert_cluster(&cluster("durable", "p1", "durable")).expect("a durable write");
+    fixture.store.set_durable_commits(false).expect("set");
+    assert!(!fixture.store.durable_commits().expect("read"));
+}
+
+#[test]
 fn listing_pages_by_position_even_when_the_last_row_seen_is_gone() {
     let fixture = seeded();
     let page = |after: Option<(Millis, String)>| {
