@@ -226,7 +226,8 @@ impl JobManager {
             job_configs: new.job_configs,
             extra: Map::new(),
             data_source_urls: Map::new(),
-            launch_attempts: 0,
+            // Its launch starts as soon as it is stored.
+            launch_attempts: 1,
             is_public: new.is_public,
             is_protected: new.is_protected,
             created_at: now,
@@ -237,25 +238,16 @@ impl JobManager {
             .validate_job_execution(view::engine_view(&row, job_type.as_str()))
             .await
             .map_err(|err| ManagerError::Invalid(err.to_string()))?;
-        // One trip: the insert, and the read the launch needs.
+        // One trip, one commit: the insert, then the data sources the launch needs.
         let insert = row.clone();
-        let now = now_millis();
-        let input = self
+        let prepared = self
             .db(move |store| {
                 store.insert_job_execution(&insert)?;
-                Ok(launch::read_for_launch(store, &insert.id, now))
+                Ok(substitution::prepare(store, &insert))
             })
             .await?;
         self.publish(&row.id, row.status);
-        match input {
-            Ok(Some(input)) => self.spawn_launch_of(input),
-            Ok(None) => {}
-            // Stored, so acknowledged: the launch reads it again on its own.
-            Err(error) => {
-                tracing::warn!(job = %row.id, %error, "reading the new execution for its launch failed; retrying");
-                self.spawn_launch(row.id.clone());
-            }
-        }
+        self.spawn_launch_of((row.clone(), prepared));
         Ok(row)
     }
 

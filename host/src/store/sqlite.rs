@@ -48,6 +48,12 @@ use crate::store::{
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle reader connections kept open for reuse.
 const MAX_IDLE_READERS: usize = 16;
+/// WAL pages that trigger a checkpoint (SQLite's default is 1,000). A checkpoint runs inside
+/// the commit that crosses the threshold, with its `fsync`s, and every write waits behind it.
+/// Measured with `edp-load` on the project's machine: at 1,000 pages, launches at a fixed
+/// 1,000/s had a p99 of 6.5 ms in one run and 244 ms in another (300 ms stalls); at 10,000,
+/// 38–40 ms in every run, at most 62 ms, and 15% more launches per second.
+const WAL_CHECKPOINT_PAGES: i64 = 10_000;
 /// Prepared statements cached per connection (the execution listing has a few variants).
 const STATEMENT_CACHE: usize = 64;
 
@@ -110,6 +116,7 @@ impl SqliteStore {
         let mut writer = Connection::open(path).map_err(|error| open_error(path, &error))?;
         configure(&writer, true)?;
         migrations::migrate(&mut writer)?;
+        writer.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES).map_err(database("open"))?;
         let store = SqliteStore {
             writer: Mutex::new(writer),
             readers: Some(ReaderPool { path: path.to_owned(), idle: Mutex::new(Vec::new()) }),
