@@ -49,11 +49,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle reader connections kept open for reuse.
 const MAX_IDLE_READERS: usize = 16;
 /// WAL pages that trigger a checkpoint (SQLite's default is 1,000). A checkpoint runs inside
-/// the commit that crosses the threshold, with its `fsync`s, and every write waits behind it.
-/// Measured with `edp-load` on the project's machine: at 1,000 pages, launches at a fixed
-/// 1,000/s had a p99 of 6.5 ms in one run and 244 ms in another (300 ms stalls); at 10,000,
-/// 38–40 ms in every run, at most 62 ms, and 15% more launches per second.
-const WAL_CHECKPOINT_PAGES: i64 = 10_000;
+/// the commit that crosses the threshold, with its `fsync`s, and every write waits behind it:
+/// more pages mean rarer but longer waits. Measured with `edp-load` on the project's machine
+/// (launches at a fixed 1,000/s, p99 over two runs each): 1,000 pages 6.5 and 244 ms (stalls of
+/// 300 ms); 3,000 pages 14.9 and 14.3 ms; 10,000 pages 38 and 40 ms. BENCHMARKS.md has more.
+const WAL_CHECKPOINT_PAGES: i64 = 3_000;
 /// Prepared statements cached per connection (the execution listing has a few variants).
 const STATEMENT_CACHE: usize = 64;
 
