@@ -176,6 +176,17 @@ fn sigkill_under_load_loses_no_acknowledged_job_and_launches_each_once() {
     assert_eq!(store.integrity_check().expect("check"), "ok");
 }
 
+/// Registers a cluster and a template on the server at `url`; returns the body that launches a
+/// job of that template on that cluster.
+fn job_request(url: &str) -> Value {
+    let cluster =
+        post(url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
+            .expect("cluster");
+    let template =
+        post(url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
+    json!({"job_template_id": template["job_template"]["id"], "cluster_id": cluster["cluster"]["id"]})
+}
+
 /// A small tmpfs mounted for the test, unmounted when dropped.
 struct Tmpfs {
     path: std::path::PathBuf,
@@ -219,12 +230,7 @@ fn a_full_data_directory_fails_writes_clearly_loses_nothing_and_recovers() {
     let launch_log = dir.path().join("launches.tsv");
     let config = config(dir.path(), &launch_log);
     let (server, url) = start(&config);
-    let cluster =
-        post(&url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
-            .expect("cluster");
-    let template =
-        post(&url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
-    let job = json!({"job_template_id": template["job_template"]["id"], "cluster_id": cluster["cluster"]["id"]});
+    let job = job_request(&url);
     let before = post(&url, "/v2/jobs", &job).expect("a job before the disk fills");
 
     fill(&tmpfs.path, "filler");
@@ -330,12 +336,7 @@ fn a_data_directory_that_turns_read_only_fails_writes_clearly_and_the_host_recov
     let launch_log = dir.path().join("launches.tsv");
     let config = config(dir.path(), &launch_log);
     let (server, url) = start(&config);
-    let cluster =
-        post(&url, "/v2/clusters", &json!({"name": "c1", "plugin_name": "vanilla", "plugin_version": "2.7.1"}))
-            .expect("cluster");
-    let template =
-        post(&url, "/v2/job-templates", &json!({"name": "t", "type": "MapReduce.Streaming"})).expect("template");
-    let job = json!({"job_template_id": template["job_template"]["id"], "cluster_id": cluster["cluster"]["id"]});
+    let job = job_request(&url);
     let acknowledged: Vec<String> = (0..5)
         .map(|_| post(&url, "/v2/jobs", &job).expect("launch")["job"]["id"].as_str().expect("id").to_owned())
         .collect();

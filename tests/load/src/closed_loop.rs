@@ -78,6 +78,18 @@ pub(crate) async fn run<W: Workload>(
     Ok(outcome)
 }
 
+/// A new connection to `address`, or `None` after counting the failure and pausing.
+pub(crate) async fn reconnect(address: std::net::SocketAddr, tally: &mut Tally) -> Option<Connection> {
+    match Connection::open(address).await {
+        Ok(opened) => Some(opened),
+        Err(_) => {
+            tally.connect_errors += 1;
+            tokio::time::sleep(RECONNECT_PAUSE).await;
+            None
+        }
+    }
+}
+
 async fn connection_loop<W: Workload>(
     address: std::net::SocketAddr,
     workload: Arc<W>,
@@ -91,13 +103,7 @@ async fn connection_loop<W: Workload>(
     let mut again: Option<(u64, u32)> = None;
     while !stop.reached() {
         let Some(open) = connection.as_mut() else {
-            match Connection::open(address).await {
-                Ok(opened) => connection = Some(opened),
-                Err(_) => {
-                    tally.connect_errors += 1;
-                    tokio::time::sleep(RECONNECT_PAUSE).await;
-                }
-            }
+            connection = reconnect(address, &mut tally).await;
             continue;
         };
         let (sequence, retries) =

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use crate::closed_loop::RECONNECT_PAUSE;
+use crate::closed_loop::reconnect;
 use crate::http::{Connection, Target};
 use crate::tally::Tally;
 use crate::workload::Workload;
@@ -111,13 +111,7 @@ async fn paced_loop<W: Workload>(
             if Instant::now() >= schedule.end {
                 break;
             }
-            match Connection::open(address).await {
-                Ok(opened) => connection = Some(opened),
-                Err(_) => {
-                    tally.connect_errors += 1;
-                    tokio::time::sleep(RECONNECT_PAUSE).await;
-                }
-            }
+            connection = reconnect(address, &mut tally).await;
             continue;
         };
         let index = schedule.next.fetch_add(1, Ordering::Relaxed);

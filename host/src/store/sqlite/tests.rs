@@ -912,35 +912,35 @@ fn active_predicate_matches_the_terminal_statuses_and_uses_the_partial_index() {
 
     let fixture = seeded();
     let connection = fixture.raw();
+    let plan = query_plan(
+        &connection,
+        &format!("SELECT id FROM job_executions WHERE {ACTIVE_PREDICATE} ORDER BY created_at, id"),
+    );
+    assert!(plan.contains("job_executions_active"), "plan: {plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "no sort needed: {plan}");
+}
+
+/// SQLite's plan for `sql`, one step a line.
+fn query_plan(connection: &rusqlite::Connection, sql: &str) -> String {
     let plan: Vec<String> = connection
-        .prepare(&format!(
-            "EXPLAIN QUERY PLAN SELECT id FROM job_executions WHERE {ACTIVE_PREDICATE} ORDER BY created_at, id"
-        ))
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .expect("prepare")
         .query_map([], |row| row.get::<_, String>(3))
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    let plan = plan.join("\n");
-    assert!(plan.contains("job_executions_active"), "plan: {plan}");
-    assert!(!plan.contains("TEMP B-TREE"), "no sort needed: {plan}");
+    plan.join("\n")
 }
 
 #[test]
 fn a_page_of_one_status_reads_the_status_index_in_listing_order() {
     let fixture = seeded();
     let connection = fixture.raw();
-    let plan: Vec<String> = connection
-        .prepare(
-            "EXPLAIN QUERY PLAN SELECT id FROM job_executions WHERE (project = 'p1' OR is_public = 1) \
-             AND status IN ('RUNNING') ORDER BY created_at, id LIMIT 21",
-        )
-        .expect("prepare")
-        .query_map([], |row| row.get::<_, String>(3))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    let plan = plan.join("\n");
+    let plan = query_plan(
+        &connection,
+        "SELECT id FROM job_executions WHERE (project = 'p1' OR is_public = 1) AND status IN ('RUNNING') \
+         ORDER BY created_at, id LIMIT 21",
+    );
     assert!(plan.contains("job_executions_status"), "plan: {plan}");
     assert!(!plan.contains("TEMP B-TREE"), "no sort of every execution in the status: {plan}");
 }
