@@ -23,7 +23,7 @@ use edp_plugin_api::JobStatus;
 use serde_json::{Map, Value};
 
 /// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened, migrated, read or written.
     #[error("store {operation}: {reason}")]

@@ -26,6 +26,7 @@
 //! in the database itself; the Rust methods check first and report
 //! [`UpdateOutcome::AlreadyTerminal`] instead.
 
+mod group_commit;
 mod migrations;
 #[cfg(test)]
 mod tests;
@@ -36,7 +37,7 @@ use std::time::Duration;
 
 use edp_plugin_api::JobStatus;
 use rusqlite::types::{Type, Value as SqlValue};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, ffi};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ffi};
 use serde_json::{Map, Value};
 
 use crate::store::{
@@ -75,7 +76,7 @@ const EXECUTION_COLUMNS: &str = "id, project, job_template_id, cluster_id, input
 #[derive(Debug)]
 pub struct SqliteStore {
     /// The one connection that writes (and, in memory, also reads).
-    writer: Mutex<Connection>,
+    writer: group_commit::GroupWriter,
     /// Reader connections to the same file; `None` for an in-memory store.
     readers: Option<ReaderPool>,
 }
@@ -118,7 +119,7 @@ impl SqliteStore {
         migrations::migrate(&mut writer)?;
         writer.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES).map_err(database("open"))?;
         let store = SqliteStore {
-            writer: Mutex::new(writer),
+            writer: group_commit::GroupWriter::new(writer),
             readers: Some(ReaderPool { path: path.to_owned(), idle: Mutex::new(Vec::new()) }),
         };
         // Fail now, not on the first read, if readers cannot open the file.
@@ -135,7 +136,7 @@ impl SqliteStore {
         let mut connection = Connection::open_in_memory().map_err(database("open"))?;
         configure(&connection, false)?;
         migrations::migrate(&mut connection)?;
-        Ok(SqliteStore { writer: Mutex::new(connection), readers: None })
+        Ok(SqliteStore { writer: group_commit::GroupWriter::new(connection), readers: None })
     }
 
     /// Makes every commit wait for the disk (`synchronous = FULL`), or not (`NORMAL`, the
@@ -144,13 +145,16 @@ impl SqliteStore {
     /// write (see BENCHMARKS.md).
     pub fn set_durable_commits(&self, durable: bool) -> Result<(), StoreError> {
         let mode = if durable { "FULL" } else { "NORMAL" };
-        lock(&self.writer).pragma_update(None, "synchronous", mode).map_err(database("configure"))
+        self.writer
+            .with_connection(|connection| connection.pragma_update(None, "synchronous", mode))
+            .map_err(database("configure"))
     }
 
     /// Whether commits wait for the disk (see [`Self::set_durable_commits`]).
     pub fn durable_commits(&self) -> Result<bool, StoreError> {
-        let level: i64 = lock(&self.writer)
-            .pragma_query_value(None, "synchronous", |row| row.get(0))
+        let level: i64 = self
+            .writer
+            .with_connection(|connection| connection.pragma_query_value(None, "synchronous", |row| row.get(0)))
             .map_err(database("configure"))?;
         // 2 is FULL, 3 EXTRA.
         Ok(level >= 2)
@@ -173,7 +177,7 @@ impl SqliteStore {
         read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         match &self.readers {
-            None => read(&lock(&self.writer)).map_err(database(operation)),
+            None => self.writer.with_connection(read).map_err(database(operation)),
             Some(readers) => {
                 let connection = readers.take()?;
                 let result = read(&connection);
@@ -183,23 +187,15 @@ impl SqliteStore {
         }
     }
 
-    /// Runs `write` on the writer connection, outside an explicit transaction (one statement).
-    fn write<T>(&self, write: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        write(&lock(&self.writer))
-    }
-
-    /// Runs `write` in a `BEGIN IMMEDIATE` transaction on the writer, committing if it succeeds.
-    fn transaction<T>(
+    /// Runs `write` on the writer, in a transaction of its own or shared with other writes
+    /// (group commit, see [`group_commit`]); returns once it is committed. A write that fails
+    /// leaves nothing behind.
+    fn write<T>(
         &self,
         operation: &'static str,
-        write: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        write: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut connection = lock(&self.writer);
-        let transaction =
-            connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(database(operation))?;
-        let value = write(&transaction)?;
-        transaction.commit().map_err(database(operation))?;
-        Ok(value)
+        self.writer.write(operation, write)
     }
 }
 
@@ -456,8 +452,8 @@ fn insert_execution(connection: &Connection, execution: &JobExecutionRow) -> Res
 }
 
 /// The status of an execution inside a write transaction.
-fn status_in(transaction: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<JobStatus>> {
-    transaction
+fn status_in(connection: &Connection, id: &str) -> rusqlite::Result<Option<JobStatus>> {
+    connection
         .prepare_cached("SELECT status FROM job_executions WHERE id = ?1")?
         .query_row([id], |row| status_column(row, 0))
         .optional()
@@ -478,7 +474,7 @@ impl Store for SqliteStore {
     fn insert_cluster(&self, cluster: &ClusterRecordRow) -> Result<(), StoreError> {
         const OPERATION: &str = "insert cluster";
         let info = to_json(OPERATION, &cluster.info)?;
-        self.write(|connection| {
+        self.write(OPERATION, |connection| {
             connection
                 .prepare_cached(&format!(
                     "INSERT INTO clusters ({CLUSTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -531,7 +527,7 @@ impl Store for SqliteStore {
     fn update_cluster(&self, cluster: &ClusterRecordRow) -> Result<bool, StoreError> {
         const OPERATION: &str = "update cluster";
         let info = to_json(OPERATION, &cluster.info)?;
-        self.write(|connection| {
+        self.write(OPERATION, |connection| {
             let count = connection
                 .prepare_cached(
                     "UPDATE clusters SET name = ?2, status = ?3, info = ?4, is_public = ?5, is_protected = ?6, \
@@ -562,12 +558,14 @@ impl Store for SqliteStore {
     }
 
     fn delete_cluster(&self, id: &str) -> Result<bool, StoreError> {
-        self.write(|connection| changed(connection, "delete cluster", "DELETE FROM clusters WHERE id = ?1", [id]))
+        self.write("delete cluster", |connection| {
+            changed(connection, "delete cluster", "DELETE FROM clusters WHERE id = ?1", [id])
+        })
     }
 
     fn insert_job_binary(&self, binary: &JobBinaryRow, data: Option<&[u8]>) -> Result<(), StoreError> {
         const OPERATION: &str = "insert job binary";
-        self.write(|connection| {
+        self.write(OPERATION, |connection| {
             connection
                 .prepare_cached(&format!(
                     "INSERT INTO job_binaries ({JOB_BINARY_COLUMNS}, data) VALUES \
@@ -628,7 +626,7 @@ impl Store for SqliteStore {
 
     fn delete_job_binary(&self, id: &str) -> Result<bool, StoreError> {
         const OPERATION: &str = "delete job binary";
-        self.transaction(OPERATION, |transaction| {
+        self.write(OPERATION, |transaction| {
             let name: Option<String> = transaction
                 .prepare_cached("SELECT name FROM job_binaries WHERE id = ?1")
                 .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
@@ -655,7 +653,7 @@ impl Store for SqliteStore {
 
     fn insert_data_source(&self, source: &DataSourceRow) -> Result<(), StoreError> {
         const OPERATION: &str = "insert data source";
-        self.write(|connection| {
+        self.write(OPERATION, |connection| {
             connection
                 .prepare_cached(&format!(
                     "INSERT INTO data_sources ({DATA_SOURCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -715,7 +713,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_data_source(&self, id: &str) -> Result<bool, StoreError> {
-        self.write(|connection| {
+        self.write("delete data source", |connection| {
             changed(connection, "delete data source", "DELETE FROM data_sources WHERE id = ?1", [id])
         })
     }
@@ -725,7 +723,7 @@ impl Store for SqliteStore {
         let mains = to_json(OPERATION, &template.mains)?;
         let libs = to_json(OPERATION, &template.libs)?;
         let interface = to_json(OPERATION, &template.interface)?;
-        self.write(|connection| {
+        self.write(OPERATION, |connection| {
             connection
                 .prepare_cached(&format!(
                     "INSERT INTO job_templates ({JOB_TEMPLATE_COLUMNS}) VALUES \
@@ -778,7 +776,7 @@ impl Store for SqliteStore {
 
     fn delete_job_template(&self, id: &str) -> Result<bool, StoreError> {
         const OPERATION: &str = "delete job template";
-        self.transaction(OPERATION, |transaction| {
+        self.write(OPERATION, |transaction| {
             let name: Option<String> = transaction
                 .prepare_cached("SELECT name FROM job_templates WHERE id = ?1")
                 .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
@@ -800,7 +798,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_job_execution(&self, execution: &JobExecutionRow) -> Result<(), StoreError> {
-        self.write(|connection| insert_execution(connection, execution))
+        self.write("insert job execution", |connection| insert_execution(connection, execution))
     }
 
     fn job_execution(&self, id: &str) -> Result<Option<JobExecutionRow>, StoreError> {
@@ -885,7 +883,7 @@ impl Store for SqliteStore {
     }
 
     fn mark_launch_attempt(&self, id: &str, now: Millis) -> Result<bool, StoreError> {
-        self.write(|connection| {
+        self.write("mark launch attempt", |connection| {
             changed(
                 connection,
                 "mark launch attempt",
@@ -912,7 +910,7 @@ impl Store for SqliteStore {
         };
         let data_source_urls = to_json(OPERATION, &launched.data_source_urls)?;
         let job_configs = to_json(OPERATION, &launched.job_configs)?;
-        self.transaction(OPERATION, |transaction| {
+        self.write(OPERATION, |transaction| {
             let current = transaction
                 .prepare_cached("SELECT status, extra FROM job_executions WHERE id = ?1")
                 .and_then(|mut statement| {
@@ -950,7 +948,7 @@ impl Store for SqliteStore {
         const OPERATION: &str = "transition job execution";
         let status = status_name(OPERATION, transition.status)?;
         let engine_info = transition.engine_info.as_ref().map(|info| to_json(OPERATION, info)).transpose()?;
-        self.transaction(OPERATION, |transaction| {
+        self.write(OPERATION, |transaction| {
             let Some(current) = status_in(transaction, id).map_err(database(OPERATION))? else {
                 return Ok(UpdateOutcome::Missing);
             };
@@ -976,7 +974,7 @@ impl Store for SqliteStore {
         is_protected: Option<bool>,
         now: Millis,
     ) -> Result<bool, StoreError> {
-        self.write(|connection| {
+        self.write("set job execution flags", |connection| {
             changed(
                 connection,
                 "set job execution flags",
@@ -988,7 +986,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_job_execution(&self, id: &str) -> Result<bool, StoreError> {
-        self.write(|connection| {
+        self.write("delete job execution", |connection| {
             changed(connection, "delete job execution", "DELETE FROM job_executions WHERE id = ?1", [id])
         })
     }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
 use super::migrations::{self, LATEST_VERSION, MIGRATIONS};
-use super::{ACTIVE_PREDICATE, SqliteStore};
+use super::{ACTIVE_PREDICATE, SqliteStore, insert_execution};
 use crate::store::{
     ClusterRecordRow, DataSourceRow, ExecutionFilter, JobBinaryRow, JobExecutionRow, JobTemplateRow, Launched, Millis,
     Store, StoreError, Transition, UpdateOutcome,
@@ -171,34 +171,37 @@ fn first_open_creates_directory_schema_and_records_migrations() {
     let store = SqliteStore::open(&path).expect("open store");
     assert!(path.is_file(), "the database file and its parent directories are created");
 
-    let connection = super::lock(&store.writer);
-    let tables: Vec<String> = connection
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .expect("prepare")
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    for table in ["clusters", "data_sources", "job_binaries", "job_executions", "job_templates", "schema_migrations"] {
-        assert!(tables.iter().any(|name| name == table), "table {table} missing from {tables:?}");
-    }
-    let versions: Vec<i64> = connection
-        .prepare("SELECT version FROM schema_migrations ORDER BY version")
-        .expect("prepare")
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    let expected: Vec<i64> = MIGRATIONS.iter().map(|migration| migration.version).collect();
-    assert_eq!(versions, expected);
-    assert_eq!(versions.last(), Some(&LATEST_VERSION));
+    store.writer.with_connection(|connection| {
+        let tables: Vec<String> = connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for table in
+            ["clusters", "data_sources", "job_binaries", "job_executions", "job_templates", "schema_migrations"]
+        {
+            assert!(tables.iter().any(|name| name == table), "table {table} missing from {tables:?}");
+        }
+        let versions: Vec<i64> = connection
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let expected: Vec<i64> = MIGRATIONS.iter().map(|migration| migration.version).collect();
+        assert_eq!(versions, expected);
+        assert_eq!(versions.last(), Some(&LATEST_VERSION));
 
-    let journal: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).expect("journal mode");
-    assert_eq!(journal, "wal");
-    let foreign_keys: i64 = connection.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).expect("fk");
-    assert_eq!(foreign_keys, 1);
-    let synchronous: i64 = connection.query_row("PRAGMA synchronous", [], |row| row.get(0)).expect("sync");
-    assert_eq!(synchronous, 1, "synchronous = NORMAL");
+        let journal: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).expect("journal mode");
+        assert_eq!(journal, "wal");
+        let foreign_keys: i64 = connection.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).expect("fk");
+        assert_eq!(foreign_keys, 1);
+        let synchronous: i64 = connection.query_row("PRAGMA synchronous", [], |row| row.get(0)).expect("sync");
+        assert_eq!(synchronous, 1, "synchronous = NORMAL");
+    });
 }
 
 #[test]
@@ -282,7 +285,7 @@ fn in_memory_store_has_the_schema_and_works() {
     assert!(store.readers.is_none());
     store.insert_job_execution(&execution("e1", "p1", "c1", JobStatus::PENDING, 10)).expect("insert");
     assert_eq!(store.job_execution_status("e1").expect("status"), Some(JobStatus::PENDING));
-    let version = migrations::current_version(&super::lock(&store.writer)).expect("version");
+    let version = store.writer.with_connection(migrations::current_version).expect("version");
     assert_eq!(version, LATEST_VERSION);
 }
 
@@ -1010,4 +1013,51 @@ fn two_stores_on_one_file_write_concurrently() {
 fn a_healthy_database_passes_sqlites_integrity_check() {
     let fixture = seeded();
     assert_eq!(fixture.store.integrity_check().expect("check"), "ok");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group commit
+
+#[test]
+fn concurrent_writes_are_committed_before_they_return_and_a_failing_one_touches_no_other() {
+    let fixture = Fixture::new();
+    let store = Arc::new(fixture.reopen());
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                let mut conflicts = 0;
+                for index in 0..50 {
+                    let id = format!("w{writer}-{index}");
+                    let row = execution(&id, "p1", "c1", JobStatus::PENDING, index);
+                    store.insert_job_execution(&row).expect("insert");
+                    // Committed before `insert` returned: a reader connection sees it.
+                    assert_eq!(store.job_execution_status(&id).expect("read"), Some(JobStatus::PENDING), "{id}");
+                    // A write that fails inside a shared commit leaves the others alone.
+                    if matches!(store.insert_job_execution(&row), Err(StoreError::Conflict { .. })) {
+                        conflicts += 1;
+                    }
+                }
+                conflicts
+            })
+        })
+        .collect();
+    let conflicts: usize = writers.into_iter().map(|writer| writer.join().expect("writer")).sum();
+    assert_eq!(conflicts, 400, "every second insert of an id is refused");
+    let rows = store.job_executions(&ExecutionFilter::default()).expect("list");
+    assert_eq!(rows.len(), 400);
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+#[test]
+fn a_write_that_panics_is_rolled_back_and_the_writer_carries_on() {
+    let fixture = Fixture::new();
+    let result: Result<(), StoreError> = fixture.store.writer.write("test", |connection| {
+        insert_execution(connection, &execution("doomed", "p1", "c1", JobStatus::PENDING, 1))?;
+        panic!("a bug in a write");
+    });
+    assert!(matches!(&result, Err(StoreError::Database { reason, .. }) if reason.contains("panicked")), "{result:?}");
+    assert_eq!(fixture.store.job_execution_status("doomed").expect("read"), None, "nothing of it was kept");
+    fixture.store.insert_job_execution(&execution("next", "p1", "c1", JobStatus::PENDING, 2)).expect("next write");
+    assert_eq!(fixture.store.job_execution_status("next").expect("read"), Some(JobStatus::PENDING));
 }

@@ -1,0 +1,152 @@
+//! The writer connection, with group commit.
+//!
+//! Writers run their own writes, one at a time, on the one connection, each in a savepoint of
+//! a transaction that several writers share. A writer that sees others waiting for the
+//! connection leaves the transaction open for them and waits; the last one in (or the one that
+//! fills the batch) commits for all. Under load one commit — one append to the WAL of the pages
+//! the batch touched and, with durable commits, one `fsync` — serves many writes; a writer
+//! alone commits at once. A write that fails rolls back to its savepoint and touches no other
+//! write; a commit that fails fails every write of its batch, none of which was written.
+//! Either way a writer returns only once its write is committed or known not to be.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use rusqlite::Connection;
+
+use super::{database, lock};
+use crate::store::StoreError;
+
+/// The most writes one commit carries.
+const MAX_BATCH: usize = 64;
+/// Failed batches remembered for the writers still to be told.
+const FAILURES_KEPT: usize = 64;
+
+/// The writer connection and the batch it has open.
+#[derive(Debug)]
+pub(super) struct GroupWriter {
+    state: Mutex<State>,
+    /// Signalled when a batch is committed or has failed.
+    finished: Condvar,
+    /// Writers waiting for `state`.
+    waiting: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct State {
+    connection: Connection,
+    /// The open batch: its id and how many writes it holds.
+    open: Option<(u64, usize)>,
+    next_batch: u64,
+    /// Every batch up to this id has finished.
+    finished_through: u64,
+    /// The latest failed batches and why.
+    failures: VecDeque<(u64, StoreError)>,
+}
+
+impl GroupWriter {
+    pub(super) fn new(connection: Connection) -> Self {
+        let state = State { connection, open: None, next_batch: 1, finished_through: 0, failures: VecDeque::new() };
+        Self { state: Mutex::new(state), finished: Condvar::new(), waiting: AtomicUsize::new(0) }
+    }
+
+    /// Runs `use_connection` on the connection directly: settings, and an in-memory store's
+    /// reads (which see a batch that is about to commit).
+    pub(super) fn with_connection<T>(&self, use_connection: impl FnOnce(&Connection) -> T) -> T {
+        use_connection(&lock(&self.state).connection)
+    }
+
+    /// Runs `write` in the shared transaction and returns once it is committed (or not).
+    pub(super) fn write<T>(
+        &self,
+        operation: &'static str,
+        write: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut state = lock(&self.state);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let (batch, writes) = match state.open {
+            Some(open) => open,
+            None => {
+                cached(&state.connection, "BEGIN IMMEDIATE").map_err(database(operation))?;
+                let batch = state.next_batch;
+                state.next_batch += 1;
+                (batch, 0)
+            }
+        };
+        let result = in_savepoint(&state.connection, operation, write);
+        if state.connection.is_autocommit() {
+            // SQLite rolled the whole transaction back (a full or failing disk): every write of
+            // the batch failed with it.
+            let error = match &result {
+                Err(error) => error.clone(),
+                Ok(_) => StoreError::Database { operation, reason: "the transaction was rolled back".into() },
+            };
+            self.finish(&mut state, batch, Some(error.clone()));
+            return Err(error);
+        }
+        state.open = Some((batch, writes + 1));
+        if self.waiting.load(Ordering::SeqCst) == 0 || writes + 1 >= MAX_BATCH {
+            let committed = commit(&state.connection).map_err(database(operation));
+            self.finish(&mut state, batch, committed.clone().err());
+            return committed.and(result);
+        }
+        // Writers are waiting for the connection: the last of them commits this batch too.
+        while state.finished_through < batch {
+            state = self.finished.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+        match state.failures.iter().find(|(failed, _)| *failed == batch) {
+            Some((_, error)) => Err(error.clone()),
+            None => result,
+        }
+    }
+
+    fn finish(&self, state: &mut State, batch: u64, failure: Option<StoreError>) {
+        state.open = None;
+        state.finished_through = batch;
+        if let Some(error) = failure {
+            if state.failures.len() == FAILURES_KEPT {
+                state.failures.pop_front();
+            }
+            state.failures.push_back((batch, error));
+        }
+        self.finished.notify_all();
+    }
+}
+
+/// Runs `write` in a savepoint: kept if it succeeds, undone if it fails or panics.
+fn in_savepoint<T>(
+    connection: &Connection,
+    operation: &'static str,
+    write: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    cached(connection, "SAVEPOINT write").map_err(database(operation))?;
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| write(connection))).unwrap_or_else(|_| {
+        Err(StoreError::Database { operation, reason: "the write panicked; it was rolled back".into() })
+    });
+    if connection.is_autocommit() {
+        return result;
+    }
+    let end = if result.is_ok() {
+        cached(connection, "RELEASE write")
+    } else {
+        cached(connection, "ROLLBACK TO write").and_then(|()| cached(connection, "RELEASE write"))
+    };
+    end.map_err(database(operation))?;
+    result
+}
+
+fn commit(connection: &Connection) -> rusqlite::Result<()> {
+    let committed = cached(connection, "COMMIT");
+    if committed.is_err() && !connection.is_autocommit() {
+        let _ = cached(connection, "ROLLBACK");
+    }
+    committed
+}
+
+/// Runs a statement without parameters or rows, prepared once per connection.
+fn cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
+    connection.prepare_cached(sql)?.execute([]).map(drop)
+}
