@@ -242,9 +242,9 @@ mod hostile_input {
 }
 
 #[test]
-fn durable_commits_is_off_unless_asked_and_must_be_a_boolean() {
-    assert!(!parse("[host]\n").expect("valid").host.durable_commits);
-    assert!(parse("[host]\ndurable_commits = true\n").expect("valid").host.durable_commits);
+fn durable_commits_is_on_unless_turned_off_and_must_be_a_boolean() {
+    assert!(parse("[host]\n").expect("valid").host.durable_commits);
+    assert!(!parse("[host]\ndurable_commits = false\n").expect("valid").host.durable_commits);
     let errors = errors("[host]\ndurable_commits = \"yes\"\n");
     assert!(errors.iter().any(|error| error.contains("plugins.toml:2:")), "{errors:?}");
 }

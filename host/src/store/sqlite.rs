@@ -52,8 +52,9 @@ const MAX_IDLE_READERS: usize = 16;
 /// WAL pages that trigger a checkpoint (SQLite's default is 1,000). A checkpoint runs inside
 /// the commit that crosses the threshold, with its `fsync`s, and every write waits behind it:
 /// more pages mean rarer but longer waits. Measured with `edp-load` on the project's machine
-/// (launches at a fixed 1,000/s, p99 over two runs each): 1,000 pages 6.5 and 244 ms (stalls of
-/// 300 ms); 3,000 pages 14.9 and 14.3 ms; 10,000 pages 38 and 40 ms. BENCHMARKS.md has more.
+/// before group commit, with `synchronous = NORMAL` (launches at a fixed 1,000/s, p99 over two
+/// runs each): 1,000 pages 6.5 and 244 ms (stalls of 300 ms); 3,000 pages 14.9 and 14.3 ms;
+/// 10,000 pages 38 and 40 ms. With group commit and durable commits: 3.9 ms at 3,000 pages.
 const WAL_CHECKPOINT_PAGES: i64 = 3_000;
 /// Prepared statements cached per connection (the execution listing has a few variants).
 const STATEMENT_CACHE: usize = 64;
@@ -140,9 +141,10 @@ impl SqliteStore {
     }
 
     /// Makes every commit wait for the disk (`synchronous = FULL`), or not (`NORMAL`, the
-    /// default). Either way a commit survives the process being killed; only with durable
+    /// store's default; `edp-host` turns durable commits on unless `[host] durable_commits =
+    /// false`). Either way a commit survives the process being killed; only with durable
     /// commits does it also survive a power cut or an OS crash, at the price of one `fsync` per
-    /// write (see BENCHMARKS.md).
+    /// commit, which group commit shares among the writes of a batch (see BENCHMARKS.md).
     pub fn set_durable_commits(&self, durable: bool) -> Result<(), StoreError> {
         let mode = if durable { "FULL" } else { "NORMAL" };
         self.writer
