@@ -9,7 +9,7 @@
 //! write; a commit that fails fails every write of its batch, none of which was written.
 //! Either way a writer returns only once its write is committed or known not to be.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -21,8 +21,6 @@ use crate::store::StoreError;
 
 /// The most writes one commit carries.
 const MAX_BATCH: usize = 64;
-/// Failed batches remembered for the writers still to be told.
-const FAILURES_KEPT: usize = 64;
 
 /// The writer connection and the batch it has open.
 #[derive(Debug)]
@@ -42,13 +40,13 @@ struct State {
     next_batch: u64,
     /// Every batch up to this id has finished.
     finished_through: u64,
-    /// The latest failed batches and why.
-    failures: VecDeque<(u64, StoreError)>,
+    /// Failed batches: why, and how many of their writers are still to be told.
+    failures: HashMap<u64, (StoreError, usize)>,
 }
 
 impl GroupWriter {
     pub(super) fn new(connection: Connection) -> Self {
-        let state = State { connection, open: None, next_batch: 1, finished_through: 0, failures: VecDeque::new() };
+        let state = State { connection, open: None, next_batch: 1, finished_through: 0, failures: HashMap::new() };
         Self { state: Mutex::new(state), finished: Condvar::new(), waiting: AtomicUsize::new(0) }
     }
 
@@ -84,33 +82,34 @@ impl GroupWriter {
                 Err(error) => error.clone(),
                 Ok(_) => StoreError::Database { operation, reason: "the transaction was rolled back".into() },
             };
-            self.finish(&mut state, batch, Some(error.clone()));
+            self.finish(&mut state, batch, writes, Some(error.clone()));
             return Err(error);
         }
         state.open = Some((batch, writes + 1));
         if self.waiting.load(Ordering::SeqCst) == 0 || writes + 1 >= MAX_BATCH {
             let committed = commit(&state.connection).map_err(database(operation));
-            self.finish(&mut state, batch, committed.clone().err());
+            self.finish(&mut state, batch, writes, committed.clone().err());
             return committed.and(result);
         }
         // Writers are waiting for the connection: the last of them commits this batch too.
         while state.finished_through < batch {
             state = self.finished.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
-        match state.failures.iter().find(|(failed, _)| *failed == batch) {
-            Some((_, error)) => Err(error.clone()),
-            None => result,
+        let Some((error, untold)) = state.failures.get_mut(&batch) else { return result };
+        let error = error.clone();
+        *untold -= 1;
+        if *untold == 0 {
+            state.failures.remove(&batch);
         }
+        Err(error)
     }
 
-    fn finish(&self, state: &mut State, batch: u64, failure: Option<StoreError>) {
+    /// Ends `batch`, whose `waiters` earlier writes are waiting to hear how it ended.
+    fn finish(&self, state: &mut State, batch: u64, waiters: usize, failure: Option<StoreError>) {
         state.open = None;
         state.finished_through = batch;
-        if let Some(error) = failure {
-            if state.failures.len() == FAILURES_KEPT {
-                state.failures.pop_front();
-            }
-            state.failures.push_back((batch, error));
+        if let Some(error) = failure.filter(|_| waiters > 0) {
+            state.failures.insert(batch, (error, waiters));
         }
         self.finished.notify_all();
     }
