@@ -149,3 +149,61 @@ fn commit(connection: &Connection) -> rusqlite::Result<()> {
 fn cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
     connection.prepare_cached(sql)?.execute([]).map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn a_batch_whose_commit_fails_fails_every_write_in_it() {
+        let connection = Connection::open_in_memory().expect("open");
+        // A deferred foreign key is checked at COMMIT, so the second write makes the commit fail.
+        connection
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+                 CREATE TABLE kept (value INTEGER);",
+            )
+            .expect("schema");
+        let writer = Arc::new(GroupWriter::new(connection));
+        let (started, running) = std::sync::mpsc::channel();
+        let first = {
+            let writer = Arc::clone(&writer);
+            std::thread::spawn(move || {
+                writer.write("first", |connection| {
+                    connection.execute("INSERT INTO kept VALUES (1)", []).map_err(database("first"))?;
+                    started.send(()).expect("tell");
+                    // Stay in until the second writer waits for the connection, so both share
+                    // one batch and the second one commits it.
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    while writer.waiting.load(Ordering::SeqCst) == 0 {
+                        assert!(Instant::now() < deadline, "the second writer never queued");
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Ok(())
+                })
+            })
+        };
+        running.recv().expect("the first write runs");
+        let second = writer.write("second", |connection| {
+            connection.execute("INSERT INTO child VALUES (42)", []).map_err(database("second")).map(drop)
+        });
+        let first = first.join().expect("first writer");
+        assert!(second.is_err(), "the commit failed: {second:?}");
+        assert!(first.is_err(), "the first write was in the failed batch: {first:?}");
+        let kept: i64 = writer
+            .with_connection(|connection| connection.query_row("SELECT COUNT(*) FROM kept", [], |row| row.get(0)))
+            .expect("count");
+        assert_eq!(kept, 0, "nothing of the batch was written");
+        assert!(writer.state.lock().expect("state").failures.is_empty(), "every waiter was told");
+        writer
+            .write("third", |connection| {
+                connection.execute("INSERT INTO kept VALUES (3)", []).map_err(database("third")).map(drop)
+            })
+            .expect("the next write works");
+    }
+}
