@@ -409,6 +409,37 @@ fn select_all<T>(
     }
 }
 
+/// A row about to be inserted, as a conflict names it: its kind ("a job template"), its id, and
+/// its name and project where names are unique per project.
+struct NewRow<'a> {
+    kind: &'static str,
+    id: &'a str,
+    named: Option<(&'a str, &'a str)>,
+}
+
+/// Inserts one row of `columns` (comma-separated) into `table`; a clash on the primary key or
+/// on a unique key becomes [`StoreError::Conflict`] naming `row`.
+fn insert_row(
+    connection: &Connection,
+    operation: &'static str,
+    table: &str,
+    columns: &str,
+    row: &NewRow<'_>,
+    params: impl rusqlite::Params,
+) -> Result<(), StoreError> {
+    let placeholders: Vec<String> = (1..=columns.split(',').count()).map(|index| format!("?{index}")).collect();
+    let sql = format!("INSERT INTO {table} ({columns}) VALUES ({})", placeholders.join(", "));
+    connection.prepare_cached(&sql).and_then(|mut statement| statement.execute(params)).map(drop).map_err(|error| {
+        let by_id = || format!("{} with id `{}`", row.kind, row.id);
+        match row.named {
+            Some((name, project)) => {
+                write_error(operation, error, by_id, || format!("{} named `{name}` in project `{project}`", row.kind))
+            }
+            None => write_error(operation, error, by_id, by_id),
+        }
+    })
+}
+
 /// Inserts a job execution on `connection` (shared by the store and bulk-loading tests).
 fn insert_execution(connection: &Connection, execution: &JobExecutionRow) -> Result<(), StoreError> {
     const OPERATION: &str = "insert job execution";
@@ -417,40 +448,35 @@ fn insert_execution(connection: &Connection, execution: &JobExecutionRow) -> Res
     let job_configs = to_json(OPERATION, &execution.job_configs)?;
     let extra = to_json(OPERATION, &execution.extra)?;
     let data_source_urls = to_json(OPERATION, &execution.data_source_urls)?;
-    connection
-        .prepare_cached(&format!(
-            "INSERT INTO job_executions ({EXECUTION_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
-        ))
-        .and_then(|mut statement| {
-            statement.execute(rusqlite::params![
-                execution.id,
-                execution.project,
-                execution.job_template_id,
-                execution.cluster_id,
-                execution.input_id,
-                execution.output_id,
-                execution.engine,
-                execution.engine_job_id,
-                status,
-                engine_info,
-                execution.start_time,
-                execution.end_time,
-                job_configs,
-                extra,
-                data_source_urls,
-                execution.launch_attempts,
-                execution.is_public,
-                execution.is_protected,
-                execution.created_at,
-                execution.updated_at,
-            ])
-        })
-        .map_err(|error| {
-            let what = || format!("a job execution with id `{}`", execution.id);
-            write_error(OPERATION, error, what, what)
-        })?;
-    Ok(())
+    insert_row(
+        connection,
+        OPERATION,
+        "job_executions",
+        EXECUTION_COLUMNS,
+        &NewRow { kind: "a job execution", id: &execution.id, named: None },
+        rusqlite::params![
+            execution.id,
+            execution.project,
+            execution.job_template_id,
+            execution.cluster_id,
+            execution.input_id,
+            execution.output_id,
+            execution.engine,
+            execution.engine_job_id,
+            status,
+            engine_info,
+            execution.start_time,
+            execution.end_time,
+            job_configs,
+            extra,
+            data_source_urls,
+            execution.launch_attempts,
+            execution.is_public,
+            execution.is_protected,
+            execution.created_at,
+            execution.updated_at
+        ],
+    )
 }
 
 /// The status of an execution inside a write transaction.
@@ -477,35 +503,27 @@ impl Store for SqliteStore {
         const OPERATION: &str = "insert cluster";
         let info = to_json(OPERATION, &cluster.info)?;
         self.write(OPERATION, |connection| {
-            connection
-                .prepare_cached(&format!(
-                    "INSERT INTO clusters ({CLUSTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                ))
-                .and_then(|mut statement| {
-                    statement.execute(rusqlite::params![
-                        cluster.id,
-                        cluster.project,
-                        cluster.name,
-                        cluster.cluster_type,
-                        cluster.version,
-                        cluster.status,
-                        info,
-                        cluster.is_public,
-                        cluster.is_protected,
-                        cluster.created_at,
-                        cluster.updated_at,
-                        cluster.description,
-                    ])
-                })
-                .map_err(|error| {
-                    write_error(
-                        OPERATION,
-                        error,
-                        || format!("a cluster with id `{}`", cluster.id),
-                        || format!("a cluster named `{}` in project `{}`", cluster.name, cluster.project),
-                    )
-                })?;
-            Ok(())
+            insert_row(
+                connection,
+                OPERATION,
+                "clusters",
+                CLUSTER_COLUMNS,
+                &NewRow { kind: "a cluster", id: &cluster.id, named: Some((&cluster.name, &cluster.project)) },
+                rusqlite::params![
+                    cluster.id,
+                    cluster.project,
+                    cluster.name,
+                    cluster.cluster_type,
+                    cluster.version,
+                    cluster.status,
+                    info,
+                    cluster.is_public,
+                    cluster.is_protected,
+                    cluster.created_at,
+                    cluster.updated_at,
+                    cluster.description
+                ],
+            )
         })
     }
 
@@ -568,34 +586,25 @@ impl Store for SqliteStore {
     fn insert_job_binary(&self, binary: &JobBinaryRow, data: Option<&[u8]>) -> Result<(), StoreError> {
         const OPERATION: &str = "insert job binary";
         self.write(OPERATION, |connection| {
-            connection
-                .prepare_cached(&format!(
-                    "INSERT INTO job_binaries ({JOB_BINARY_COLUMNS}, data) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                ))
-                .and_then(|mut statement| {
-                    statement.execute(rusqlite::params![
-                        binary.id,
-                        binary.project,
-                        binary.name,
-                        binary.description,
-                        binary.url,
-                        binary.is_public,
-                        binary.is_protected,
-                        binary.created_at,
-                        binary.updated_at,
-                        data,
-                    ])
-                })
-                .map_err(|error| {
-                    write_error(
-                        OPERATION,
-                        error,
-                        || format!("a job binary with id `{}`", binary.id),
-                        || format!("a job binary named `{}` in project `{}`", binary.name, binary.project),
-                    )
-                })?;
-            Ok(())
+            insert_row(
+                connection,
+                OPERATION,
+                "job_binaries",
+                &format!("{JOB_BINARY_COLUMNS}, data"),
+                &NewRow { kind: "a job binary", id: &binary.id, named: Some((&binary.name, &binary.project)) },
+                rusqlite::params![
+                    binary.id,
+                    binary.project,
+                    binary.name,
+                    binary.description,
+                    binary.url,
+                    binary.is_public,
+                    binary.is_protected,
+                    binary.created_at,
+                    binary.updated_at,
+                    data
+                ],
+            )
         })
     }
 
@@ -656,33 +665,25 @@ impl Store for SqliteStore {
     fn insert_data_source(&self, source: &DataSourceRow) -> Result<(), StoreError> {
         const OPERATION: &str = "insert data source";
         self.write(OPERATION, |connection| {
-            connection
-                .prepare_cached(&format!(
-                    "INSERT INTO data_sources ({DATA_SOURCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                ))
-                .and_then(|mut statement| {
-                    statement.execute(rusqlite::params![
-                        source.id,
-                        source.project,
-                        source.name,
-                        source.description,
-                        source.kind,
-                        source.url,
-                        source.is_public,
-                        source.is_protected,
-                        source.created_at,
-                        source.updated_at,
-                    ])
-                })
-                .map_err(|error| {
-                    write_error(
-                        OPERATION,
-                        error,
-                        || format!("a data source with id `{}`", source.id),
-                        || format!("a data source named `{}` in project `{}`", source.name, source.project),
-                    )
-                })?;
-            Ok(())
+            insert_row(
+                connection,
+                OPERATION,
+                "data_sources",
+                DATA_SOURCE_COLUMNS,
+                &NewRow { kind: "a data source", id: &source.id, named: Some((&source.name, &source.project)) },
+                rusqlite::params![
+                    source.id,
+                    source.project,
+                    source.name,
+                    source.description,
+                    source.kind,
+                    source.url,
+                    source.is_public,
+                    source.is_protected,
+                    source.created_at,
+                    source.updated_at
+                ],
+            )
         })
     }
 
@@ -726,36 +727,27 @@ impl Store for SqliteStore {
         let libs = to_json(OPERATION, &template.libs)?;
         let interface = to_json(OPERATION, &template.interface)?;
         self.write(OPERATION, |connection| {
-            connection
-                .prepare_cached(&format!(
-                    "INSERT INTO job_templates ({JOB_TEMPLATE_COLUMNS}) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                ))
-                .and_then(|mut statement| {
-                    statement.execute(rusqlite::params![
-                        template.id,
-                        template.project,
-                        template.name,
-                        template.description,
-                        template.job_type,
-                        mains,
-                        libs,
-                        interface,
-                        template.is_public,
-                        template.is_protected,
-                        template.created_at,
-                        template.updated_at,
-                    ])
-                })
-                .map_err(|error| {
-                    write_error(
-                        OPERATION,
-                        error,
-                        || format!("a job template with id `{}`", template.id),
-                        || format!("a job template named `{}` in project `{}`", template.name, template.project),
-                    )
-                })?;
-            Ok(())
+            insert_row(
+                connection,
+                OPERATION,
+                "job_templates",
+                JOB_TEMPLATE_COLUMNS,
+                &NewRow { kind: "a job template", id: &template.id, named: Some((&template.name, &template.project)) },
+                rusqlite::params![
+                    template.id,
+                    template.project,
+                    template.name,
+                    template.description,
+                    template.job_type,
+                    mains,
+                    libs,
+                    interface,
+                    template.is_public,
+                    template.is_protected,
+                    template.created_at,
+                    template.updated_at
+                ],
+            )
         })
     }
 
